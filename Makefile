@@ -1,0 +1,41 @@
+# The index of what you can do here. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PACKAGES := $(wildcard shared/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
+
+.DEFAULT_GOAL := help
+.PHONY: help install up test unit-tests e2e-tests bench bench-api constraints clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/dev.txt requirements/constraints.txt $(PACKAGES)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "TaskOverflow needs Python 3.11 or newer (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv with every package installed editable
+
+up: install ## Run the whole system in the foreground (Ctrl-C stops it)
+	$(BIN)/python -m taskoverflow_devstack
+
+test: install ## Run every test (what CI runs)
+	$(BIN)/python -m pytest
+
+unit-tests: install ## Only the fast tests (no servers)
+	$(BIN)/python -m pytest -m "not integration"
+
+bench: bench-api ## Run every benchmark
+
+bench-api: install ## Benchmark GET /api/v1/todos (10 and 100 todos, concurrency 8)
+	$(BIN)/python bench/api_bench.py
+
+constraints: install ## Re-pin every installed version into requirements/constraints.txt
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements/constraints.txt
+
+clean: ## Remove the virtualenv and local state (the embedded database too)
+	rm -rf $(VENV) .devstack .pytest_cache .hypothesis

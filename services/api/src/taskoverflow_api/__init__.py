@@ -1,0 +1,1 @@
+"""TaskOverflow's REST API service."""

@@ -1,0 +1,37 @@
+"""The Flask application factory: the one place real adapters are wired in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from taskoverflow_shared.db import Database, migrate
+
+from . import errors, health, openapi, request_context
+from .config import ApiSettings
+from .todos import routes as todo_routes
+from .todos.repository import TodoRepository
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(settings: ApiSettings | None = None, *, database: Database | None = None, **overrides: Any) -> Flask:
+    """Build the app; `settings` default to the environment, `database` to a pool on its URL."""
+    settings = settings or ApiSettings.from_env()
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, **overrides)
+    app.extensions["taskoverflow.settings"] = settings
+
+    if database is None:
+        migrate(settings.database_url)
+        database = Database(settings.database_url, max_connections=settings.db_pool_size)
+    app.extensions["taskoverflow.db"] = database
+    app.extensions["taskoverflow.todos"] = TodoRepository(database)
+
+    request_context.install_request_context(app)
+    errors.register_error_handlers(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(todo_routes.blueprint)
+    app.register_blueprint(openapi.blueprint)
+    return app

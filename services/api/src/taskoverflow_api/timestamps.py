@@ -1,0 +1,27 @@
+"""The API's one date format: ISO 8601, UTC, no offset, whole seconds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def format_timestamp(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse ISO 8601; an offset is converted to UTC, none means UTC already. Raises ValueError."""
+    # fromisoformat also takes "20230227" or week dates; insist on the common shape.
+    if len(text) < 10 or text[4] != "-" or text[7] != "-":
+        raise ValueError("expected an ISO 8601 date-time such as 2023-02-27T00:00:00")
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is not None:
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError("date is out of range") from None
+    return value.replace(microsecond=0)

@@ -1,0 +1,1 @@
+"""The todos resource: validation, storage and routes."""

@@ -1,0 +1,94 @@
+"""Todos in PostgreSQL: parameterised SQL only, rows returned as the API shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from taskoverflow_shared.db import Database
+
+from ..timestamps import format_timestamp, utc_now
+
+_COLUMNS = "id, title, description, completed, deadline_at, created_at, updated_at"
+
+
+def _as_dict(row: tuple) -> dict[str, Any]:
+    return {
+        "id": row[0],
+        "title": row[1],
+        "description": row[2],
+        "completed": row[3],
+        "deadline_at": format_timestamp(row[4]),
+        "created_at": format_timestamp(row[5]),
+        "updated_at": format_timestamp(row[6]),
+    }
+
+
+def deadline_cutoff(window_days: int | None, now: datetime | None = None) -> datetime | None:
+    """The latest deadline inside a window of N days from now (None: no window)."""
+    if window_days is None:
+        return None
+    try:
+        return (now or utc_now()) + timedelta(days=window_days)
+    except OverflowError:
+        return datetime.max.replace(microsecond=0)
+
+
+class TodoRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def list(self, *, completed: bool | None = None, window_days: int | None = None) -> list[dict[str, Any]]:
+        clauses, params = [], []
+        if completed is not None:
+            clauses.append("completed = %s")
+            params.append(completed)
+        cutoff = deadline_cutoff(window_days)
+        if cutoff is not None:
+            # Past-due todos are inside any window; todos with no deadline are in none.
+            clauses.append("deadline_at <= %s")
+            params.append(cutoff)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self.db.connection() as conn, conn.cursor() as cur:
+            cur.execute(f"SELECT {_COLUMNS} FROM todos{where} ORDER BY id", params)
+            return [_as_dict(row) for row in cur.fetchall()]
+
+    def get(self, todo_id: int) -> dict[str, Any] | None:
+        with self.db.connection() as conn, conn.cursor() as cur:
+            cur.execute(f"SELECT {_COLUMNS} FROM todos WHERE id = %s", (todo_id,))
+            row = cur.fetchone()
+        return None if row is None else _as_dict(row)
+
+    def create(self, fields: dict[str, Any]) -> dict[str, Any]:
+        now = utc_now()
+        with self.db.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO todos (title, description, completed, deadline_at, created_at, updated_at)"
+                f" VALUES (%s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
+                (
+                    fields["title"],
+                    fields.get("description"),
+                    fields.get("completed", False),
+                    fields.get("deadline_at"),
+                    now,
+                    now,
+                ),
+            )
+            return _as_dict(cur.fetchone())
+
+    def update(self, todo_id: int, fields: dict[str, Any]) -> dict[str, Any] | None:
+        # Column names come from the validator's fixed whitelist, never from the client.
+        assignments = [f"{name} = %s" for name in fields] + ["updated_at = %s"]
+        with self.db.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                f"UPDATE todos SET {', '.join(assignments)} WHERE id = %s RETURNING {_COLUMNS}",
+                (*fields.values(), utc_now(), todo_id),
+            )
+            row = cur.fetchone()
+        return None if row is None else _as_dict(row)
+
+    def delete(self, todo_id: int) -> dict[str, Any] | None:
+        with self.db.connection() as conn, conn.cursor() as cur:
+            cur.execute(f"DELETE FROM todos WHERE id = %s RETURNING {_COLUMNS}", (todo_id,))
+            row = cur.fetchone()
+        return None if row is None else _as_dict(row)

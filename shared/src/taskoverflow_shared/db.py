@@ -1,0 +1,94 @@
+"""PostgreSQL access both services share: a connection pool and the versioned schema migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Iterator
+from importlib import resources
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.pool
+import structlog
+
+log = structlog.get_logger(__name__)
+
+# Any fixed 64-bit number: every process that migrates takes the same lock,
+# so two API processes starting together apply each migration once.
+_MIGRATION_LOCK_ID = 640_064_001
+_MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+class Database:
+    """A thread-safe pool; `connection()` lends one for a transaction."""
+
+    def __init__(self, url: str, *, min_connections: int = 1, max_connections: int = 10) -> None:
+        self.url = url
+        self._pool = psycopg2.pool.ThreadedConnectionPool(min_connections, max_connections, dsn=url)
+        # ThreadedConnectionPool raises PoolError when exhausted instead of waiting;
+        # the semaphore makes a busy thread wait its turn.
+        self._slots = threading.BoundedSemaphore(max_connections)
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg2.extensions.connection]:
+        """A connection inside a transaction: committed on success, rolled back on error."""
+        with self._slots:
+            conn = self._pool.getconn()
+            broken = False
+            try:
+                with conn:  # commits or rolls back; does not close
+                    yield conn
+            except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                broken = True
+                raise
+            finally:
+                self._pool.putconn(conn, close=broken or conn.closed != 0)
+
+    def close(self) -> None:
+        self._pool.closeall()
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for entry in resources.files(__package__).joinpath("migrations").iterdir():
+        match = _MIGRATION_FILE.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(url: str) -> list[int]:
+    """Apply the migrations not yet applied, in order; returns the versions applied now."""
+    applied_now: list[int] = []
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_ID,))
+        try:
+            conn.autocommit = False
+            with conn, conn.cursor() as cur:
+                cur.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version integer PRIMARY KEY, name text NOT NULL,"
+                    " applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+                cur.execute("SELECT version FROM schema_migrations")
+                done = {row[0] for row in cur.fetchall()}
+            for version, name, sql in _migrations():
+                if version in done:
+                    continue
+                with conn, conn.cursor() as cur:
+                    cur.execute(sql)
+                    cur.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name))
+                applied_now.append(version)
+                log.info("migration_applied", version=version, name=name)
+        finally:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK_ID,))
+    finally:
+        conn.close()
+    return applied_now

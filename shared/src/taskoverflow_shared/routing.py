@@ -1,0 +1,19 @@
+"""Queue and actor names: the contract between a sender and an actor it does not import."""
+
+from __future__ import annotations
+
+from .messages import CalendarJobFinished, GenerateCalendar
+
+ICAL_QUEUE = "ical"
+NOTIFICATIONS_QUEUE = "notifications"
+
+GENERATE_CALENDAR_ACTOR = "generate_calendar"
+NOTIFY_JOB_FINISHED_ACTOR = "notify_calendar_job_finished"
+
+# Message type -> (queue, actor) that consumes it.
+ROUTES: dict[type, tuple[str, str]] = {
+    GenerateCalendar: (ICAL_QUEUE, GENERATE_CALENDAR_ACTOR),
+    CalendarJobFinished: (NOTIFICATIONS_QUEUE, NOTIFY_JOB_FINISHED_ACTOR),
+}
+
+ALL_QUEUES = (ICAL_QUEUE, NOTIFICATIONS_QUEUE)

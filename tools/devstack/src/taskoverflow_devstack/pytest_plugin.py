@@ -1,0 +1,139 @@
+"""pytest fixtures for real parts: PostgreSQL, the API under gunicorn (more as services arrive).
+
+Each part is taken from the environment when it points at one (TEST_DATABASE_URL), and
+otherwise started embedded, so `make test` needs nothing installed on the machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+import requests
+
+from . import embedded
+from .ports import free_port, wait_until
+
+TABLES = ("todos",)
+
+
+def _database_on(server_url: str) -> str:
+    """A fresh database on the server at `server_url`, so test runs never share state."""
+    name = f"taskoverflow_test_{uuid.uuid4().hex[:12]}"
+    conn = psycopg2.connect(server_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return name
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    conn = psycopg2.connect(server_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+def _with_database(url: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server: TEST_DATABASE_URL's, or an embedded one for the session."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    with embedded.postgres(tmp_path_factory.mktemp("postgres"), database="postgres") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server_url: str) -> Iterator[str]:
+    """A new, migrated database, dropped at the end of the session."""
+    from taskoverflow_shared.db import migrate
+
+    name = _database_on(postgres_server_url)
+    url = _with_database(postgres_server_url, name)
+    migrate(url)
+    yield url
+    _drop_database(postgres_server_url, name)
+
+
+def truncate_all(database_url: str) -> None:
+    conn = psycopg2.connect(database_url)
+    with conn, conn.cursor() as cur:
+        cur.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    conn.close()
+
+
+@pytest.fixture
+def clean_database(database_url: str) -> str:
+    """The session database, emptied before the test."""
+    truncate_all(database_url)
+    return database_url
+
+
+@contextlib.contextmanager
+def run_service(cmd: list[str], env: dict[str, str], *, log_path: Path, ready, what: str) -> Iterator[subprocess.Popen]:
+    """Start a service as its image would, wait until `ready()`, stop it with SIGTERM afterwards."""
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            try:
+                wait_until(lambda: _alive(proc) and ready(), timeout=60, what=what)
+            except (TimeoutError, ProcessLookupError):
+                raise RuntimeError(f"{what} did not start; its log:\n{log_path.read_text(errors='replace')[-4000:]}") from None
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _alive(proc: subprocess.Popen) -> bool:
+    if proc.poll() is not None:
+        raise ProcessLookupError(f"exited with status {proc.returncode}")
+    return True
+
+
+def service_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    env.update(LOG_FORMAT="json", PYTHONUNBUFFERED="1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture(scope="session")
+def api_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API started as its image starts it (`python -m taskoverflow_api`: gunicorn, 2 workers)."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = service_env(DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1", PUBLIC_BASE_URL=base_url, WEB_CONCURRENCY="2")
+    env.pop("BROKER_URL", None)
+    log_path = tmp_path_factory.mktemp("api") / "api.log"
+    ready = lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok  # noqa: E731
+    with run_service([sys.executable, "-m", "taskoverflow_api"], env, log_path=log_path, ready=ready, what="the API"):
+        yield base_url
+
+
+@pytest.fixture
+def api(api_server: str, database_url: str) -> str:
+    """The running API's base URL, over an empty database."""
+    truncate_all(database_url)
+    return api_server

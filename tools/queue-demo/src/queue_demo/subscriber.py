@@ -1,0 +1,50 @@
+"""Long-polls a queue and hands each message on, deleting it once it has been shown."""
+
+import math
+import time
+from collections.abc import Callable
+
+from queue_demo.check import Arrival
+from queue_demo.publisher import CLIENT_ATTRIBUTE
+
+LONG_POLL_SECONDS = 20  # the most SQS allows
+BATCH_SIZE = 10  # likewise
+UNKNOWN_CLIENT = "unknown"
+
+
+def client_of(message: dict) -> str:
+    # A message from another tool may lack the attribute or carry it as binary.
+    attribute = message.get("MessageAttributes", {}).get(CLIENT_ATTRIBUTE, {})
+    return attribute.get("StringValue") or UNKNOWN_CLIENT
+
+
+def receive(
+    client,
+    queue_url: str,
+    on_arrival: Callable[[Arrival], None],
+    *,
+    idle_exit: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Receive until interrupted or, with idle_exit, until that many seconds pass with no message."""
+    last_arrival = clock()
+    while True:
+        wait = LONG_POLL_SECONDS
+        if idle_exit is not None:
+            remaining = idle_exit - (clock() - last_arrival)
+            if remaining <= 0:
+                return
+            wait = min(wait, math.ceil(remaining))
+        messages = client.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=BATCH_SIZE,
+            WaitTimeSeconds=wait,
+            MessageAttributeNames=[CLIENT_ATTRIBUTE],
+        ).get("Messages", [])
+        for message in messages:
+            on_arrival(Arrival(client=client_of(message), body=message["Body"]))
+            # Deleted only after it is shown: a subscriber stopped in between
+            # sees the message again later (at-least-once), rather than losing it.
+            client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        if messages:
+            last_arrival = clock()
