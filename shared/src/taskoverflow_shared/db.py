@@ -22,7 +22,11 @@ _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
 class Database:
-    """A thread-safe pool; `connection()` lends one for a transaction."""
+    """A thread-safe pool of autocommit connections.
+
+    `connection()` lends one for single statements (each is its own transaction, one
+    round trip: most API calls are one statement); `transaction()` for several at once.
+    """
 
     def __init__(self, url: str, *, min_connections: int = 1, max_connections: int = 10) -> None:
         self.url = url
@@ -33,18 +37,31 @@ class Database:
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg2.extensions.connection]:
-        """A connection inside a transaction: committed on success, rolled back on error."""
+        """An autocommit connection: every statement commits on its own."""
         with self._slots:
             conn = self._pool.getconn()
             broken = False
             try:
-                with conn:  # commits or rolls back; does not close
-                    yield conn
+                if not conn.autocommit:
+                    conn.autocommit = True
+                yield conn
             except (psycopg2.OperationalError, psycopg2.InterfaceError):
                 broken = True
                 raise
             finally:
                 self._pool.putconn(conn, close=broken or conn.closed != 0)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[psycopg2.extensions.connection]:
+        """A connection inside one transaction: committed on success, rolled back on error."""
+        with self.connection() as conn:
+            conn.autocommit = False
+            try:
+                with conn:  # commits or rolls back; does not close
+                    yield conn
+            finally:
+                if not conn.closed:
+                    conn.autocommit = True
 
     def close(self) -> None:
         self._pool.closeall()

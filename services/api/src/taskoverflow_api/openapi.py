@@ -148,7 +148,9 @@ def document() -> dict[str, Any]:
                         "200": _json(
                             "The deleted todo, or {} when there was none.",
                             {"oneOf": [_TODO_REF, {"type": "object", "maxProperties": 0}]},
-                        )
+                        ),
+                        # A path that is not a todo id (-1, abc) names no resource at all.
+                        "404": _error("The id is not a whole number."),
                     },
                 },
             },

@@ -7,20 +7,22 @@ from typing import Any
 
 from taskoverflow_shared.db import Database
 
-from ..timestamps import format_timestamp, utc_now
+from ..timestamps import utc_now
 
 _COLUMNS = "id, title, description, completed, deadline_at, created_at, updated_at"
 
 
 def _as_dict(row: tuple) -> dict[str, Any]:
+    # Timestamps stay datetimes (whole seconds, UTC, naive): the JSON renderer writes
+    # them as the contract's "2023-02-27T00:00:00" without a Python call per value.
     return {
         "id": row[0],
         "title": row[1],
         "description": row[2],
         "completed": row[3],
-        "deadline_at": format_timestamp(row[4]),
-        "created_at": format_timestamp(row[5]),
-        "updated_at": format_timestamp(row[6]),
+        "deadline_at": row[4],
+        "created_at": row[5],
+        "updated_at": row[6],
     }
 
 

@@ -1,0 +1,69 @@
+"""Benchmark GET /api/v1/todos: 10 and 100 todos, concurrency 8, 10 s after a warm-up.
+
+Starts its own PostgreSQL (BENCH_DATABASE_URL to use another) and the API as its image runs it
+(`python -m taskoverflow_api`: gunicorn, WEB_CONCURRENCY=2 unless set), then prints requests/s,
+p50, p99 and the count of non-200 answers for each size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import requests
+
+from http_load import drive
+from taskoverflow_devstack import embedded
+from taskoverflow_devstack.ports import free_port
+from taskoverflow_devstack.pytest_plugin import run_service, service_env, truncate_all
+
+
+def _seed(base_url: str, count: int, truncate) -> None:
+    truncate()
+    with requests.Session() as session:
+        for i in range(count):
+            deadline = f"2026-12-{1 + i % 28:02d}T09:00:00" if i % 3 else None
+            body = {"title": f"Todo {i}", "description": f"Seeded for the benchmark #{i}", "deadline_at": deadline}
+            session.post(f"{base_url}/api/v1/todos", json=body).raise_for_status()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100])
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--duration", type=float, default=10.0)
+    args = parser.parse_args()
+
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="api-bench-")))
+        database_url = os.environ.get("BENCH_DATABASE_URL") or stack.enter_context(embedded.postgres(tmp / "pg"))
+        from taskoverflow_shared.db import migrate
+
+        migrate(database_url)
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        env = service_env(DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1")
+        env.setdefault("WEB_CONCURRENCY", "2")
+        env.pop("BROKER_URL", None)
+        ready = lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok  # noqa: E731
+        stack.enter_context(
+            run_service([sys.executable, "-m", "taskoverflow_api"], env, log_path=tmp / "api.log", ready=ready, what="the API")
+        )
+        print(f"API: gunicorn workers={env['WEB_CONCURRENCY']} threads={env.get('GUNICORN_THREADS', '1')}; "
+              f"load: concurrency={args.concurrency}, warm-up {args.warmup:.0f} s, measured {args.duration:.0f} s")
+        print(f"{'todos':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")
+        for size in args.sizes:
+            _seed(base_url, size, lambda: truncate_all(database_url))
+            result = drive(f"{base_url}/api/v1/todos", concurrency=args.concurrency, warmup_s=args.warmup, duration_s=args.duration)
+            print(f"{size:>6} {result.per_second:>9.0f} {result.percentile_ms(50):>8.2f} {result.percentile_ms(99):>8.2f} {result.non_200:>8}",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
