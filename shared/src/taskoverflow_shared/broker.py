@@ -58,6 +58,7 @@ def build_broker(config: BrokerSettings) -> dramatiq.Broker:
     scheme = urlsplit(config.url).scheme
     if scheme == "sqs":
         # Imported here so a Redis deployment needs no AWS SDK at start-up cost.
+        from botocore.config import Config
         from dramatiq_sqs import SQSBroker
 
         return SQSBroker(
@@ -67,6 +68,9 @@ def build_broker(config: BrokerSettings) -> dramatiq.Broker:
             visibility_timeout=config.visibility_timeout_s,
             region_name=config.region,
             endpoint_url=config.endpoint_url,
+            # Fail fast when SQS is unreachable (the API answers 503 instead of hanging);
+            # the read timeout stays above the consumer's long poll.
+            config=Config(connect_timeout=3, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}),
         )
     if scheme in ("redis", "rediss", "unix"):
         from dramatiq.brokers.redis import RedisBroker

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import dramatiq
 from flask import Flask
 
+from taskoverflow_shared.broker import set_up_broker
 from taskoverflow_shared.db import Database, migrate
 
 from . import errors, health, openapi, request_context
+from .calendar_jobs import routes as calendar_job_routes
+from .calendar_jobs.repository import CalendarJobRepository
 from .config import ApiSettings
 from .todos import routes as todo_routes
 from .todos.repository import TodoRepository
@@ -16,8 +20,15 @@ from .todos.repository import TodoRepository
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def create_app(settings: ApiSettings | None = None, *, database: Database | None = None, **overrides: Any) -> Flask:
-    """Build the app; `settings` default to the environment, `database` to a pool on its URL."""
+def create_app(
+    settings: ApiSettings | None = None,
+    *,
+    database: Database | None = None,
+    broker: dramatiq.Broker | None = None,
+    **overrides: Any,
+) -> Flask:
+    """Build the app; `settings` default to the environment, `database` to a pool on its
+    URL, `broker` to the one BROKER_URL names (none: calendar export answers 503)."""
     settings = settings or ApiSettings.from_env()
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, **overrides)
@@ -28,10 +39,16 @@ def create_app(settings: ApiSettings | None = None, *, database: Database | None
         database = Database(settings.database_url, max_connections=settings.db_pool_size)
     app.extensions["taskoverflow.db"] = database
     app.extensions["taskoverflow.todos"] = TodoRepository(database)
+    app.extensions["taskoverflow.calendar_jobs"] = CalendarJobRepository(database)
+    if broker is None and settings.broker is not None:
+        broker = set_up_broker(settings.broker)
+    app.extensions["taskoverflow.broker"] = broker
 
     request_context.install_request_context(app)
     errors.register_error_handlers(app)
     app.register_blueprint(health.blueprint)
+    # Before the todos blueprint: /todos/ical must not read as a todo id.
+    app.register_blueprint(calendar_job_routes.blueprint)
     app.register_blueprint(todo_routes.blueprint)
     app.register_blueprint(openapi.blueprint)
     return app

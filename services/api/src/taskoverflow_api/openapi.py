@@ -39,6 +39,8 @@ _TODO_ID = {
     "required": True,
     "schema": {"type": "integer", "minimum": 0},
 }
+_NO_NUL = r"^[^\u0000]*$"
+_TITLE_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 _BAD_BODY = {
     "400": _error("The body breaks the contract: the message names the field."),
     "413": _error("The body is over 1 MiB."),
@@ -52,8 +54,9 @@ def _todo_input(*, required: list[str]) -> dict[str, Any]:
         "additionalProperties": False,
         "required": required,
         "properties": {
-            "title": {"type": "string", "minLength": 1, "maxLength": TITLE_MAX},
-            "description": {"type": ["string", "null"], "maxLength": DESCRIPTION_MAX},
+            # PostgreSQL text cannot hold NUL, and a title needs something besides whitespace.
+            "title": {"type": "string", "minLength": 1, "maxLength": TITLE_MAX, "pattern": _TITLE_PATTERN},
+            "description": {"type": ["string", "null"], "maxLength": DESCRIPTION_MAX, "pattern": _NO_NUL},
             "completed": {"type": "boolean"},
             "deadline_at": {
                 "type": ["string", "null"],

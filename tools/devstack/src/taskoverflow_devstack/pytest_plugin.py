@@ -21,7 +21,7 @@ import requests
 from . import embedded
 from .ports import free_port, wait_until
 
-TABLES = ("todos",)
+TABLES = ("todos", "calendar_jobs")
 
 
 def _database_on(server_url: str) -> str:

@@ -14,7 +14,10 @@ import requests
 from honcho.manager import Manager
 
 from . import embedded
+from .aws_resources import provision_queues
 from .ports import port_open, wait_until
+
+AWS_EMULATOR_PORT = 4566
 
 
 def _stop_on_sigterm() -> None:
@@ -38,6 +41,29 @@ def _announce_when_ready(base_url: str, port: int) -> None:
     threading.Thread(target=announce, daemon=True).start()
 
 
+def _set_up_broker(env: dict[str, str], stack: contextlib.ExitStack) -> None:
+    """BROKER_URL as given; else BROKER=redis for an embedded Redis, or (default) SQS on moto's server."""
+    if env.get("BROKER_URL"):
+        print(f"==> broker: {env['BROKER_URL']}", flush=True)
+        if not env["BROKER_URL"].startswith("sqs://"):
+            return
+    elif env.get("BROKER", "sqs") == "redis":
+        env["BROKER_URL"] = stack.enter_context(embedded.redis())
+        print(f"==> broker: embedded Redis at {env['BROKER_URL']}", flush=True)
+        return
+    else:
+        env["BROKER_URL"] = "sqs://"
+    if not env.get("AWS_ENDPOINT_URL") and not env.get("AWS_ACCESS_KEY_ID"):
+        # No AWS configured: everything talks to the local emulator instead.
+        env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+        env["AWS_ENDPOINT_URL"] = stack.enter_context(embedded.aws_emulator(AWS_EMULATOR_PORT))
+        print(f"==> broker: SQS on the local AWS emulator (moto) at {env['AWS_ENDPOINT_URL']}", flush=True)
+    env.setdefault("AWS_REGION", "us-east-1")
+    env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
+    if env.get("AWS_ENDPOINT_URL"):
+        provision_queues(env)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="taskoverflow-up", description=__doc__)
     parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get("DEVSTACK_DIR", ".devstack")))
@@ -57,8 +83,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"==> starting embedded PostgreSQL (data in {args.state_dir / 'postgres'})", flush=True)
             env["DATABASE_URL"] = stack.enter_context(embedded.postgres(args.state_dir.resolve() / "postgres"))
 
+        _set_up_broker(env, stack)
+
         manager = Manager()
         manager.add_process("api", f"{sys.executable} -m taskoverflow_api", env=env)
+        manager.add_process("calendar-worker", f"{sys.executable} -m taskoverflow_calendar_worker", env=env)
         _announce_when_ready(base_url, port)
         manager.loop()
         return manager.returncode or 0

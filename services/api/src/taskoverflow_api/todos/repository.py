@@ -36,21 +36,27 @@ def deadline_cutoff(window_days: int | None, now: datetime | None = None) -> dat
         return datetime.max.replace(microsecond=0)
 
 
+def selection_sql(completed: bool | None, window_days: int | None) -> tuple[str, list[Any]]:
+    """The WHERE clause (or "") and parameters that select todos as the list endpoint does."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if completed is not None:
+        clauses.append("completed = %s")
+        params.append(completed)
+    cutoff = deadline_cutoff(window_days)
+    if cutoff is not None:
+        # Past-due todos are inside any window; todos with no deadline are in none.
+        clauses.append("deadline_at <= %s")
+        params.append(cutoff)
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
 class TodoRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     def list(self, *, completed: bool | None = None, window_days: int | None = None) -> list[dict[str, Any]]:
-        clauses, params = [], []
-        if completed is not None:
-            clauses.append("completed = %s")
-            params.append(completed)
-        cutoff = deadline_cutoff(window_days)
-        if cutoff is not None:
-            # Past-due todos are inside any window; todos with no deadline are in none.
-            clauses.append("deadline_at <= %s")
-            params.append(cutoff)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = selection_sql(completed, window_days)
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute(f"SELECT {_COLUMNS} FROM todos{where} ORDER BY id", params)
             return [_as_dict(row) for row in cur.fetchall()]

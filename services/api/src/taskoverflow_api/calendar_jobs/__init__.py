@@ -1,0 +1,1 @@
+"""The calendar-export jobs resource: start a job, read its status and its .ics result."""

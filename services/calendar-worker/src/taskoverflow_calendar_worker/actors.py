@@ -1,0 +1,63 @@
+"""The Dramatiq entry point (`dramatiq taskoverflow_calendar_worker.actors`): decode, handle, done.
+
+Dramatiq's CLI imports this module in every worker process, so the process is set up
+here, in order: settings, logging, the broker, and only then the actor.
+"""
+
+from __future__ import annotations
+
+import structlog
+from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
+
+from taskoverflow_shared.broker import send, set_up_broker, declare_actor
+from taskoverflow_shared.db import Database
+from taskoverflow_shared.logging import configure_logging
+from taskoverflow_shared.messages import GenerateCalendar, MessageDecodeError, from_actor_arguments
+
+from .config import WorkerSettings
+from .handler import CalendarJobHandler
+from .job_store import JobStore
+
+settings = WorkerSettings.from_env()
+configure_logging(settings.log_format, settings.log_level)
+broker = set_up_broker(settings.broker)
+database = Database(settings.database_url, max_connections=settings.threads + 1)
+handler = CalendarJobHandler(JobStore(database), lambda finished: send(broker, finished), base_url=settings.public_base_url)
+log = structlog.get_logger(__name__)
+
+
+def generate_calendar(*args, **kwargs) -> None:
+    structlog.contextvars.clear_contextvars()
+    try:
+        message = from_actor_arguments(GenerateCalendar, args, kwargs)
+    except MessageDecodeError as exc:
+        structlog.contextvars.bind_contextvars(job_id=exc.job_id)
+        log.error("message_undecodable", error=exc.reason)
+        if exc.job_id:
+            handler.fail_undecodable(exc.job_id, exc.reason)
+        raise  # declared in `throws`: not retried, dead-lettered
+
+    structlog.contextvars.bind_contextvars(job_id=message.job_id, correlation_id=message.correlation_id)
+    retries = CurrentMessage.get_current_message().options.get("retries", 0)
+    last_attempt = retries >= settings.max_retries
+    try:
+        handler.handle(message, last_attempt=last_attempt)
+    except TimeLimitExceeded as exc:
+        # An interrupt, not an Exception: the handler's own error path never saw it.
+        handler.record_failure(message, exc, last_attempt=last_attempt)
+        if not last_attempt:
+            raise
+    finally:
+        structlog.contextvars.clear_contextvars()
+
+
+generate_calendar_actor = declare_actor(
+    broker,
+    GenerateCalendar,
+    generate_calendar,
+    max_retries=settings.max_retries,
+    min_backoff_ms=settings.min_backoff_ms,
+    max_backoff_ms=settings.max_backoff_ms,
+    time_limit_ms=settings.time_limit_ms,
+    throws=(MessageDecodeError,),
+)
