@@ -7,6 +7,7 @@ otherwise started embedded, so `make test` needs nothing installed on the machin
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import subprocess
 import sys
@@ -22,6 +23,12 @@ from . import embedded
 from .ports import free_port, wait_until
 
 TABLES = ("todos", "calendar_jobs")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests only ever talk to the local emulator; boto3 in the test process needs some credentials.
+    for name, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"), ("AWS_DEFAULT_REGION", "us-east-1")):
+        os.environ.setdefault(name, value)
 
 
 def _database_on(server_url: str) -> str:
@@ -137,3 +144,82 @@ def api(api_server: str, database_url: str) -> str:
     """The running API's base URL, over an empty database."""
     truncate_all(database_url)
     return api_server
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    """moto's server: SQS and SNS over the real wire protocol, for the session."""
+    with embedded.aws_emulator() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis server: TEST_REDIS_URL's, or an embedded one for the session."""
+    given = os.environ.get("TEST_REDIS_URL")
+    if given:
+        yield given
+        return
+    with embedded.redis() as url:
+        yield url
+
+
+@dataclasses.dataclass(frozen=True)
+class Stack:
+    """The running services of one end-to-end set-up, and the environment they were given."""
+
+    base_url: str
+    env: dict[str, str]
+    logs: Path
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
+
+
+# Short backoffs so a failing job reaches FAILURE in seconds; the contract is the same.
+E2E_WORKER_SETTINGS = {"JOB_MAX_RETRIES": "2", "JOB_MIN_BACKOFF_MS": "200", "JOB_MAX_BACKOFF_MS": "1000", "JOB_TIME_LIMIT_MS": "20000"}
+
+
+@pytest.fixture(scope="session", params=["sqs", "redis"])
+def stack(request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The API (gunicorn) and the calendar-worker (dramatiq CLI) as their images run them, over
+    a real broker: SQS on moto's server, then Redis. Each set-up has its own queue namespace."""
+    from .aws_resources import provision_queues
+
+    kind = request.param
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = service_env(
+        DATABASE_URL=database_url,
+        PORT=str(port),
+        HOST="127.0.0.1",
+        PUBLIC_BASE_URL=base_url,
+        WEB_CONCURRENCY="2",
+        WORKER_PROCESSES="1",
+        WORKER_THREADS="4",
+        QUEUE_NAMESPACE=f"e2e{uuid.uuid4().hex[:8]}",
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+        SQS_VISIBILITY_TIMEOUT="60",
+        **E2E_WORKER_SETTINGS,
+    )
+    if kind == "sqs":
+        env.update(BROKER_URL="sqs://", AWS_ENDPOINT_URL=request.getfixturevalue("aws_endpoint"))
+        provision_queues(env)
+    else:
+        env.update(BROKER_URL=request.getfixturevalue("redis_url"))
+        env.pop("AWS_ENDPOINT_URL", None)
+    logs = tmp_path_factory.mktemp(f"stack-{kind}")
+    health = lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok  # noqa: E731
+    worker_ready = lambda: b"ready for action" in (logs / "calendar-worker.log").read_bytes()  # noqa: E731
+    with contextlib.ExitStack() as services:
+        services.enter_context(
+            run_service([sys.executable, "-m", "taskoverflow_api"], env, log_path=logs / "api.log", ready=health, what="the API")
+        )
+        services.enter_context(
+            run_service(
+                [sys.executable, "-m", "taskoverflow_calendar_worker"], env,
+                log_path=logs / "calendar-worker.log", ready=worker_ready, what="the calendar-worker",
+            )
+        )
+        yield Stack(base_url, env, logs)
