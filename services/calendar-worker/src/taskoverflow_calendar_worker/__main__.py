@@ -17,6 +17,8 @@ def main() -> None:
     except ConfigError as exc:
         print(f"calendar-worker: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    # Dramatiq reads its consumer timeout from the environment, not from a CLI flag.
+    os.environ["dramatiq_worker_timeout"] = str(settings.idle_poll_ms)
     os.execv(
         sys.executable,
         [

@@ -21,6 +21,7 @@ class WorkerSettings:
     min_backoff_ms: int = 1_000
     max_backoff_ms: int = 60_000
     time_limit_ms: int = 120_000
+    idle_poll_ms: int = 1_000
     log_format: str | None = None
     log_level: str = "INFO"
 
@@ -45,6 +46,12 @@ class WorkerSettings:
             min_backoff_ms=settings.integer(env, "JOB_MIN_BACKOFF_MS", 1_000, minimum=1),
             max_backoff_ms=settings.integer(env, "JOB_MAX_BACKOFF_MS", 60_000, minimum=1, maximum=900_000),
             time_limit_ms=time_limit_ms,
+            # How long an idle consumer waits between looks at its queue. SQS long-polls for
+            # this long (cheap); Redis is polled, and Dramatiq backs off up to this between
+            # empty polls, so a short one keeps a job from waiting for a sleeping worker.
+            idle_poll_ms=settings.integer(
+                env, "WORKER_IDLE_POLL_MS", 1_000 if broker.url.startswith("sqs") else 50, minimum=10, maximum=20_000
+            ),
             log_format=settings.log_format(env),
             log_level=settings.choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
         )

@@ -26,7 +26,7 @@ class CalendarJobHandler:
     def handle(self, message: GenerateCalendar, *, last_attempt: bool) -> None:
         """Build the job's calendar. Raises to ask for a retry, except on the last attempt,
         where the job ends FAILURE with the reason instead."""
-        job = self.store.load(message.job_id)
+        job = self.store.start(message.job_id)
         if job is None:
             # Nothing to build, and retrying will not make the row appear.
             log.error("job_not_found")
@@ -37,7 +37,6 @@ class CalendarJobHandler:
             self._announce_once(job.id, job.status, job.event_count, job.error, message.correlation_id, job.announced)
             return
 
-        self.store.mark_started(job.id)
         try:
             started = time.perf_counter()
             built = build_calendar(job.todos, base_url=self.base_url, stamp=job.created_at)

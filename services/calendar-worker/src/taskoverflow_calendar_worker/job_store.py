@@ -31,21 +31,22 @@ class JobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def load(self, job_id: str) -> Job | None:
+    def start(self, job_id: str) -> Job | None:
+        """Mark the job STARTED (one more attempt) and return it; a job that already ended is
+        returned as it is. One statement: a job is one round trip fewer."""
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute(
-                "SELECT id::text, status, todos, created_at, event_count, error, announced_at IS NOT NULL"
-                " FROM calendar_jobs WHERE id = %s",
-                (job_id,),
+                "WITH started AS ("
+                f"  UPDATE calendar_jobs SET status = 'STARTED', attempts = attempts + 1,"
+                f"    started_at = coalesce(started_at, {_NOW})"
+                f"  WHERE id = %s AND {_NOT_FINAL} RETURNING id)"
+                " SELECT id::text, CASE WHEN started.id IS NULL THEN status ELSE 'STARTED' END, todos, created_at,"
+                "   event_count, error, announced_at IS NOT NULL"
+                " FROM calendar_jobs LEFT JOIN started USING (id) WHERE id = %s",
+                (job_id, job_id),
             )
             row = cur.fetchone()
         return None if row is None else Job(*row)
-
-    def mark_started(self, job_id: str) -> bool:
-        """STARTED, one more attempt; False when the job already ended (a duplicate delivery)."""
-        return self._update(
-            job_id, f"status = 'STARTED', attempts = attempts + 1, started_at = coalesce(started_at, {_NOW})", ()
-        )
 
     def mark_retry(self, job_id: str, reason: str) -> bool:
         return self._update(job_id, "status = 'RETRY', error = %s", (reason,))

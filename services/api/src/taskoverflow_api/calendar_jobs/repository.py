@@ -31,26 +31,29 @@ class CalendarJobRepository:
         """A new PENDING job holding a snapshot of the selected todos, or (with an
         idempotency key seen in the last 24 h) that earlier job. Returns (job, created)."""
         where, params = selection_sql(selection.completed, selection.window)
+        # The snapshot is made inside PostgreSQL: a 10,000-todo job never travels
+        # through Python on the way in.
+        insert = (
+            "INSERT INTO calendar_jobs (id, todos, todo_count, selection, idempotency_key, correlation_id)"
+            " SELECT %s, coalesce(jsonb_agg(to_jsonb(t) ORDER BY t.id), '[]'::jsonb), count(*), %s, %s, %s"
+            f" FROM todos t{where}"
+            " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+            f" RETURNING {_STATUS_COLUMNS}"
+        )
+        insert_params = (str(uuid.uuid4()), psycopg2.extras.Json(selection.as_dict()), idempotency_key, correlation_id, *params)
+        if idempotency_key is None:
+            # One statement, so no explicit transaction: one round trip.
+            with self.db.connection() as conn, conn.cursor() as cur:
+                cur.execute(insert, insert_params)
+                return _status(cur.fetchone()), True
+
         with self.db.transaction() as conn, conn.cursor() as cur:
-            if idempotency_key is not None:
-                earlier = self._by_idempotency_key(cur, idempotency_key)
-                if earlier is not None:
-                    return earlier, False
-                # A key older than the window is free again.
-                cur.execute(
-                    "UPDATE calendar_jobs SET idempotency_key = NULL WHERE idempotency_key = %s",
-                    (idempotency_key,),
-                )
-            # The snapshot is made inside PostgreSQL: a 10,000-todo job never travels
-            # through Python on the way in.
-            cur.execute(
-                "INSERT INTO calendar_jobs (id, todos, todo_count, selection, idempotency_key, correlation_id)"
-                " SELECT %s, coalesce(jsonb_agg(to_jsonb(t) ORDER BY t.id), '[]'::jsonb), count(*), %s, %s, %s"
-                f" FROM todos t{where}"
-                " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-                f" RETURNING {_STATUS_COLUMNS}",
-                (str(uuid.uuid4()), psycopg2.extras.Json(selection.as_dict()), idempotency_key, correlation_id, *params),
-            )
+            earlier = self._by_idempotency_key(cur, idempotency_key)
+            if earlier is not None:
+                return earlier, False
+            # A key older than the window is free again.
+            cur.execute("UPDATE calendar_jobs SET idempotency_key = NULL WHERE idempotency_key = %s", (idempotency_key,))
+            cur.execute(insert, insert_params)
             row = cur.fetchone()
             if row is None:  # a concurrent request with the same key won the race
                 return self._by_idempotency_key(cur, idempotency_key), False
