@@ -135,6 +135,12 @@ class Running:
             self._lines.put(line)
         self._lines.put(None)
 
+    def lines_so_far(self) -> list[str]:
+        while not self._lines.empty():
+            if (line := self._lines.get_nowait()) is not None:
+                self._seen.append(line)
+        return self._seen
+
     def wait_for_lines(self, count: int, timeout: float = 30) -> list[str]:
         deadline = time.monotonic() + timeout
         while len(self._seen) < count:
@@ -156,27 +162,35 @@ class Running:
             self.process.wait()
             pytest.fail(f"queue-demo did not finish within {timeout} s")
         self._reader.join(timeout=10)
-        while not self._lines.empty():
-            if (line := self._lines.get_nowait()) is not None:
-                self._seen.append(line)
+        self.lines_so_far()
         return Output(self.process.returncode, "".join(self._seen), self.process.stderr.read())
 
 
 class QueueDemo:
-    """Runs queue-demo as a separate process, the way a user at a terminal would."""
+    """Runs queue-demo as a separate process, the way a user at a terminal would.
+
+    Keyword arguments to run() and start() change its environment; None removes a variable.
+    """
 
     def __init__(self, env: dict[str, str]):
         self.env = env
 
+    def _env(self, changes: dict[str, str | None]) -> dict[str, str]:
+        env = {**self.env, **changes}
+        return {key: value for key, value in env.items() if value is not None}
+
     def command(self, args, console_script: bool) -> list[str]:
         if console_script:
-            return [str(BIN / "queue-demo"), *args]
+            script = BIN / "queue-demo"
+            if not script.exists():
+                pytest.fail(f"{script} is missing: run `pip install -e tools/queue-demo` first")
+            return [str(script), *args]
         return [sys.executable, "-m", "queue_demo", *args]
 
     def run(self, *args: str, console_script: bool = False, timeout: float = 60, **env) -> Output:
         done = subprocess.run(
             self.command(args, console_script),
-            env={**self.env, **env},
+            env=self._env(env),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -188,7 +202,7 @@ class QueueDemo:
         return Running(
             subprocess.Popen(
                 self.command(args, console_script=False),
-                env={**self.env, **env},
+                env=self._env(env),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 stdin=subprocess.DEVNULL,
@@ -216,6 +230,12 @@ def demo(aws_env) -> QueueDemo:
 def offline_demo() -> QueueDemo:
     """queue-demo with no emulator: for argument errors and unreachable endpoints."""
     return QueueDemo(base_env())
+
+
+@pytest.fixture
+def unused_url() -> str:
+    """An address on this machine where nothing listens."""
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture

@@ -2,17 +2,20 @@
 
 import pytest
 
+PUBLISH = ["--name", "q", "--client-name", "a"]
+RECEIVE = ["--name", "q", "--receive"]
+
 
 @pytest.mark.parametrize(
     ("args", "complaint"),
     [
         ([], "the following arguments are required: --name"),
         (["--name", "q"], "--client-name is required to publish"),
-        (["--name", "q", "--client-name", "a", "--count", "0"], "--count: must be at least 1"),
-        (["--name", "q", "--client-name", "a", "--count", "many"], "--count: not a whole number: 'many'"),
-        (["--name", "q", "--client-name", "a", "--check"], "--check and --idle-exit apply only with --receive"),
-        (["--name", "q", "--receive", "--idle-exit", "0"], "--idle-exit: must be more than 0"),
-        (["--name", "q", "--receive", "--count", "5"], "--count and --prepend apply only when publishing"),
+        ([*PUBLISH, "--count", "0"], "--count: must be at least 1"),
+        ([*PUBLISH, "--count", "many"], "--count: not a whole number: 'many'"),
+        ([*PUBLISH, "--check"], "--check and --idle-exit apply only with --receive"),
+        ([*RECEIVE, "--idle-exit", "0"], "--idle-exit: must be more than 0"),
+        ([*RECEIVE, "--count", "5"], "--count and --prepend apply only when publishing"),
         (["--name", "", "--receive"], "--name: must not be empty"),
     ],
 )

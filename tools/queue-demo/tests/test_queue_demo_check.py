@@ -67,7 +67,9 @@ def test_an_identical_rerun_is_all_duplicates():
 
 
 def test_bodies_from_other_tools_are_counted_but_have_no_order():
-    summary = count([Arrival("unknown", "hello"), Arrival("unknown", "hello"), Arrival("unknown", "Message 3 of 4")])
+    bodies = ["hello", "hello", "Message 3 of 4"]
+
+    summary = count(Arrival("unknown", body) for body in bodies)
 
     assert summary.total == Tally(received=3, out_of_order=0, duplicates=1)
 
@@ -85,7 +87,9 @@ def test_summary_lines_are_sorted_by_client_with_the_total_last():
 def test_a_client_name_with_spaces_or_quotes_stays_on_one_parseable_line():
     summary = count([Arrival('ann "a=b" lee', "Message 0")])
 
-    assert summary_lines(summary)[0] == r'check client="ann \"a=b\" lee" received=1 out_of_order=0 duplicates=0'
+    assert summary_lines(summary)[0] == (
+        r'check client="ann \"a=b\" lee" received=1 out_of_order=0 duplicates=0'
+    )
 
 
 def test_nothing_received_still_prints_a_total():

@@ -14,7 +14,7 @@ class FakeSQS:
         self.deleted: list[str] = []
         self.waits: list[int] = []
 
-    def receive_message(self, *, QueueUrl, MaxNumberOfMessages, WaitTimeSeconds, MessageAttributeNames):
+    def receive_message(self, *, QueueUrl, WaitTimeSeconds, **options):
         self.waits.append(WaitTimeSeconds)
         if self.batches:
             return {"Messages": self.batches.pop(0)}
@@ -58,7 +58,8 @@ def test_each_message_is_shown_then_deleted_and_a_quiet_queue_ends_it():
 
 def test_a_binary_client_attribute_reads_as_unknown():
     clock = FakeClock()
-    odd = {"ReceiptHandle": "h", "Body": "b", "MessageAttributes": {"client": {"DataType": "Binary", "BinaryValue": b"x"}}}
+    binary = {"client": {"DataType": "Binary", "BinaryValue": b"x"}}
+    odd = {"ReceiptHandle": "h", "Body": "b", "MessageAttributes": binary}
     shown = []
 
     receive(FakeSQS([[odd]], clock), "url", shown.append, idle_exit=1, clock=clock)
@@ -67,7 +68,7 @@ def test_a_binary_client_attribute_reads_as_unknown():
 
 
 def test_client_defaults_to_us_east_1_and_standard_retries(monkeypatch, tmp_path):
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "AWS_PROFILE"):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_MAX_ATTEMPTS", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
 

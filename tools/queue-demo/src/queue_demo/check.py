@@ -23,7 +23,10 @@ class Tally:
     duplicates: int = 0
 
     def fields(self) -> str:
-        return f"received={self.received} out_of_order={self.out_of_order} duplicates={self.duplicates}"
+        return (
+            f"received={self.received} out_of_order={self.out_of_order} "
+            f"duplicates={self.duplicates}"
+        )
 
 
 @dataclass

@@ -1,14 +1,7 @@
-"""The `queue-demo` command: parses arguments, wires in the SQS client, turns failures into one-line errors."""
+"""The `queue-demo` command line: its arguments, their checks, and the entry point."""
 
 import argparse
 import math
-import signal
-from datetime import datetime
-
-from botocore.exceptions import BotoCoreError, ClientError
-from rich.progress import MofNCompleteColumn, Progress
-
-from queue_demo import check, display, publisher, sqs, subscriber
 
 DEFAULT_COUNT = 100
 EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C
@@ -101,75 +94,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _stop(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    out, err = display.consoles()
-    # In a container the tool is PID 1, where SIGTERM has no default action:
-    # without this, `docker stop` would wait and then kill it, summary unprinted.
-    signal.signal(signal.SIGTERM, _stop)
     try:
-        client = sqs.make_client()
-        queue_url = sqs.queue_url(client, args.name, create=args.create)
-        if args.receive:
-            return run_subscriber(client, queue_url, args, out, err)
-        return run_publisher(client, queue_url, args, out, err)
-    except sqs.QueueMissing:
-        err.print(
-            display.error_line(
-                f"queue {args.name!r} does not exist (check the name and the region, "
-                "or pass --create to make it)"
-            )
-        )
-        return 1
-    except (BotoCoreError, ClientError) as error:
-        err.print(display.error_line(str(error)))
-        return 1
+        # Imported only now, so --help and argument errors answer without loading boto3.
+        from queue_demo.app import run
+
+        return run(args)
     except KeyboardInterrupt:
-        err.print(display.status_line("Interrupted."))
-        return EXIT_INTERRUPTED
-
-
-def run_publisher(client, queue_url, args, out, err) -> int:
-    progress = Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=err)
-    sent = 0
-    try:
-        with progress:
-            numbers = progress.track(range(args.count), description=f"Publishing to {args.name}")
-            for _ in publisher.publish(
-                client,
-                queue_url,
-                client_name=args.client_name,
-                numbers=numbers,
-                prepend=args.prepend,
-                fifo=sqs.is_fifo(args.name),
-            ):
-                sent += 1
-    except KeyboardInterrupt:
-        err.print(display.status_line(f"Interrupted after {sent} of {args.count} messages."))
-        return EXIT_INTERRUPTED
-    out.print(f"Sent {sent} messages to {args.name} as {args.client_name}", markup=False)
-    return 0
-
-
-def run_subscriber(client, queue_url, args, out, err) -> int:
-    arrivals: list[check.Arrival] = []
-
-    def show(arrival: check.Arrival) -> None:
-        arrivals.append(arrival)
-        out.print(display.arrival_line(arrival, datetime.now()))
-
-    err.print(display.status_line(f"Receiving from {args.name} (Ctrl-C to stop)"))
-    try:
-        subscriber.receive(client, queue_url, show, idle_exit=args.idle_exit)
-    except KeyboardInterrupt:
-        pass  # Ctrl-C is how a subscriber is meant to stop: not an error
-    finally:
-        # Also after a failure: what did arrive is still worth counting.
-        if args.check:
-            for line in check.summary_lines(check.count(arrivals)):
-                out.print(line, markup=False)
-    return 0
+        return EXIT_INTERRUPTED  # Ctrl-C before the tool had started: nothing to report

@@ -10,7 +10,13 @@ def message_body(prepend: str, number: int) -> str:
 
 
 def publish(
-    client, queue_url: str, *, client_name: str, numbers: Iterable[int], prepend: str = "", fifo: bool = False
+    client,
+    queue_url: str,
+    *,
+    client_name: str,
+    numbers: Iterable[int],
+    prepend: str = "",
+    fifo: bool = False,
 ) -> Iterator[int]:
     """Send one message per number, yielding each number once it is sent."""
     # One message group per publisher: FIFO order is kept within a group,

@@ -1,0 +1,46 @@
+"""Ctrl-C in the middle of showing a message waits for it; a second Ctrl-C does not."""
+
+import os
+import signal
+
+import pytest
+
+from queue_demo.interrupts import Interrupts
+
+
+@pytest.fixture
+def interrupts():
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    interrupts = Interrupts()
+    interrupts.install()
+    yield interrupts
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def test_a_stop_inside_held_waits_until_the_block_is_done(interrupts):
+    finished = False
+
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts.held():
+            os.kill(os.getpid(), signal.SIGINT)
+            finished = True
+
+    assert finished
+
+
+def test_a_second_stop_inside_held_is_not_held_back(interrupts):
+    finished = False
+
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts.held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGTERM)
+            finished = True
+
+    assert not finished
+
+
+def test_a_stop_outside_held_is_immediate(interrupts):
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGTERM)
