@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PACKAGES := $(wildcard shared/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
 
 .DEFAULT_GOAL := help
-.PHONY: help install up test unit-tests e2e-tests bench bench-api constraints clean
+.PHONY: help install up test unit-tests bench bench-api bench-pipeline notifications constraints clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -29,10 +29,16 @@ test: install ## Run every test (what CI runs)
 unit-tests: install ## Only the fast tests (no servers)
 	$(BIN)/python -m pytest -m "not integration"
 
-bench: bench-api ## Run every benchmark
+bench: bench-api bench-pipeline ## Run every benchmark
 
 bench-api: install ## Benchmark GET /api/v1/todos (10 and 100 todos, concurrency 8)
 	$(BIN)/python bench/api_bench.py
+
+bench-pipeline: install ## Benchmark calendar jobs end to end over Redis (10 and 1,000 todos)
+	$(BIN)/python bench/pipeline_bench.py
+
+notifications: install ## Print what was published to SNS on the local emulator (while `make up` runs)
+	$(BIN)/python -m taskoverflow_devstack.notifications
 
 constraints: install ## Re-pin every installed version into requirements/constraints.txt
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements/constraints.txt

@@ -42,3 +42,25 @@ def dead_lettered_bodies(env: Mapping[str, str], queue: str) -> list[bytes]:
 
     client = redis.Redis.from_url(env["BROKER_URL"])
     return list(client.hgetall(f"{namespace}:{queue}.XQ.msgs").values())
+
+
+def notifications_for(env: Mapping[str, str], inbox_url: str, job_id: str, *, timeout: float = 30, settle: float = 3) -> list[dict]:
+    """The notifications a subscriber received for `job_id`: waits for the first, then `settle`
+    seconds more so a duplicate would be seen too. Each is {"body", "attributes"}."""
+    from taskoverflow_devstack.aws_resources import aws_client
+
+    sqs = aws_client("sqs", env)
+    found: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = sqs.receive_message(
+            QueueUrl=inbox_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+        )
+        for message in response.get("Messages", []):
+            sqs.delete_message(QueueUrl=inbox_url, ReceiptHandle=message["ReceiptHandle"])
+            attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
+            if attributes.get("job_id") == job_id:
+                found.append({"body": message["Body"], "attributes": attributes})
+        if found and deadline - time.monotonic() > settle:
+            deadline = time.monotonic() + settle
+    return found

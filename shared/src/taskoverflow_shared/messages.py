@@ -96,7 +96,8 @@ def from_dict(cls: type[Msg], data: Any) -> Msg:
         raise MessageDecodeError(f"{cls.TYPE}: expected a JSON object, got {type(data).__name__}")
     if data.get("type") != cls.TYPE:
         raise MessageDecodeError(f"expected message type {cls.TYPE!r}, got {data.get('type')!r}", job_id)
-    if data.get("version") != cls.VERSION:
+    # `type(...) is int`: JSON true and 1.0 compare equal to 1 but are not version 1.
+    if type(data.get("version")) is not int or data["version"] != cls.VERSION:
         raise MessageDecodeError(f"{cls.TYPE}: unsupported version {data.get('version')!r}", job_id)
 
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -129,7 +130,8 @@ def from_dict(cls: type[Msg], data: Any) -> Msg:
 def decode(cls: type[Msg], body: str | bytes) -> Msg:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    # RecursionError: a deeply nested body (valid JSON, "[[[[...]]]]") overflows the parser.
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise MessageDecodeError(f"{cls.TYPE}: not JSON ({exc})") from None
     return from_dict(cls, data)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 LOG_FORMATS = ("json", "console")
 _SNS_TOPIC_ARN = re.compile(r"^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
@@ -59,13 +59,25 @@ def choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default:
     return value
 
 
+def _redacted(parts: SplitResult) -> str:
+    # Error messages end up in logs; a DATABASE_URL's password must not.
+    if parts.password is None:
+        return parts.geturl()
+    userinfo, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{userinfo.partition(':')[0]}:***@{host}"))
+
+
 def url(env: Mapping[str, str], name: str, schemes: tuple[str, ...], default: str | None = None) -> str:
     value = require(env, name, default)
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. "postgresql://[::1": a traceback would not name the variable
+        # Not the parser's message: it can quote the netloc, password included.
+        raise ConfigError(name, "is not a valid URL (check the brackets and characters of its host part)") from None
     if parts.scheme not in schemes:
-        raise ConfigError(name, f"must be a {' or '.join(s + '://' for s in schemes)} URL, got {value!r}")
+        raise ConfigError(name, f"must be a {' or '.join(s + '://' for s in schemes)} URL, got {_redacted(parts)!r}")
     if parts.scheme in ("http", "https") and not parts.netloc:
-        raise ConfigError(name, f"has no host: {value!r}")
+        raise ConfigError(name, f"has no host: {_redacted(parts)!r}")
     return value
 
 

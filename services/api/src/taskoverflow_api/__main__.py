@@ -1,21 +1,19 @@
-"""`python -m taskoverflow_api`: check the configuration, then run gunicorn as the image does."""
+"""`python -m taskoverflow_api`: check the configuration, migrate, then run gunicorn as the image does."""
 
 from __future__ import annotations
 
 import os
 import sys
 
-from taskoverflow_shared.settings import ConfigError
+from taskoverflow_shared.entrypoint import migrate_or_exit, settings_or_exit
 
 from .config import ApiSettings
 
 
 def main() -> None:
-    try:
-        ApiSettings.from_env()
-    except ConfigError as exc:
-        print(f"taskoverflow-api: configuration error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    settings = settings_or_exit("taskoverflow-api", ApiSettings.from_env)
+    # Once, before gunicorn forks its workers.
+    migrate_or_exit("taskoverflow-api", settings.database_url)
     gunicorn = [sys.executable, "-m", "gunicorn", "--config", "python:taskoverflow_api.gunicorn_conf"]
     os.execv(sys.executable, [*gunicorn, *sys.argv[1:], "taskoverflow_api.wsgi:app"])
 

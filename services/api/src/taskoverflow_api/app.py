@@ -8,7 +8,7 @@ import dramatiq
 from flask import Flask
 
 from taskoverflow_shared.broker import set_up_broker
-from taskoverflow_shared.db import Database, migrate
+from taskoverflow_shared.db import Database
 
 from . import errors, health, openapi, request_context
 from .calendar_jobs import routes as calendar_job_routes
@@ -35,7 +35,7 @@ def create_app(
     app.extensions["taskoverflow.settings"] = settings
 
     if database is None:
-        migrate(settings.database_url)
+        # The schema is migrated by the entry point (`python -m taskoverflow_api`), before it forks.
         database = Database(settings.database_url, max_connections=settings.db_pool_size)
     app.extensions["taskoverflow.db"] = database
     app.extensions["taskoverflow.todos"] = TodoRepository(database)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from .calendar_jobs.openapi_paths import PATHS as CALENDAR_JOB_PATHS
 from .responses import json_response
 from .todos.validation import DESCRIPTION_MAX, TITLE_MAX
 
@@ -40,7 +41,9 @@ _TODO_ID = {
     "schema": {"type": "integer", "minimum": 0},
 }
 _NO_NUL = r"^[^\u0000]*$"
-_TITLE_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# What the validator calls blank is Python's str.isspace(), spelled out: JSON Schema's `\s` is ECMA's and differs.
+_NOT_BLANK_OR_NUL = r"[^\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000]"
+_TITLE_PATTERN = rf"^[^\u0000]*{_NOT_BLANK_OR_NUL}[^\u0000]*$"
 _BAD_BODY = {
     "400": _error("The body breaks the contract: the message names the field."),
     "413": _error("The body is over 1 MiB."),
@@ -157,6 +160,7 @@ def document() -> dict[str, Any]:
                     },
                 },
             },
+            **CALENDAR_JOB_PATHS,
             "/api/v1/openapi.json": {
                 "get": {
                     "summary": "This document",

@@ -6,12 +6,18 @@ from typing import Any
 
 import orjson
 from flask import request
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
 
 def json_body(*, optional: bool = False) -> Any:
     """The request's JSON document; None when `optional` and the body is empty."""
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    raw = request.get_data(cache=True)  # raises 413 when Content-Length is past MAX_CONTENT_LENGTH
+    limit = request.max_content_length
+    # A chunked body has no Content-Length: werkzeug stops quietly at the limit, and the
+    # truncated prefix would be parsed. A byte left on the server's stream means it was cut.
+    if limit is not None and len(raw) >= limit and request.content_length is None:
+        if request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
     if optional and not raw:
         return None
     if not request.is_json:

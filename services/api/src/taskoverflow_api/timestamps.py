@@ -10,7 +10,8 @@ def utc_now() -> datetime:
 
 
 def format_timestamp(value: datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S")
+    # Not strftime("%Y"): glibc writes the year 33 as "33", not ISO 8601's "0033".
+    return None if value is None else value.isoformat(timespec="seconds")
 
 
 def parse_timestamp(text: str) -> datetime:

@@ -1,34 +1,22 @@
-"""`python -m taskoverflow_calendar_worker`: check the configuration, then run Dramatiq's CLI as the image does."""
+"""`python -m taskoverflow_calendar_worker`: check the configuration, migrate, then run Dramatiq's CLI as the image does."""
 
 from __future__ import annotations
 
-import os
-import sys
-
+from taskoverflow_shared.entrypoint import exec_dramatiq, migrate_or_exit, settings_or_exit
 from taskoverflow_shared.routing import ICAL_QUEUE
-from taskoverflow_shared.settings import ConfigError
 
 from .config import WorkerSettings
 
 
 def main() -> None:
-    try:
-        settings = WorkerSettings.from_env()
-    except ConfigError as exc:
-        print(f"calendar-worker: configuration error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    # Dramatiq reads its consumer timeout from the environment, not from a CLI flag.
-    os.environ["dramatiq_worker_timeout"] = str(settings.idle_poll_ms)
-    os.execv(
-        sys.executable,
-        [
-            sys.executable, "-m", "dramatiq", "taskoverflow_calendar_worker.actors",
-            # Only this service's queue: the broker declares every queue it may send to.
-            "--queues", ICAL_QUEUE,
-            "--processes", str(settings.processes),
-            "--threads", str(settings.threads),
-            *sys.argv[1:],
-        ],
+    settings = settings_or_exit("calendar-worker", WorkerSettings.from_env)
+    migrate_or_exit("calendar-worker", settings.database_url)
+    exec_dramatiq(
+        "taskoverflow_calendar_worker.actors",
+        queue=ICAL_QUEUE,
+        processes=settings.processes,
+        threads=settings.threads,
+        idle_poll_ms=settings.idle_poll_ms,
     )
 
 

@@ -43,3 +43,26 @@ def provision_queues(env: Mapping[str, str]) -> dict[str, str]:
         urls[queue] = url
         urls[f"{queue}_dlq"] = dlq_url
     return urls
+
+
+def provision_topic(env: Mapping[str, str], name: str = "taskoverflow-notifications") -> str:
+    """Create the notifications topic (idempotent) and return its ARN."""
+    return aws_client("sns", env).create_topic(Name=name)["TopicArn"]
+
+
+def subscribe_email(env: Mapping[str, str], topic_arn: str, address: str) -> str:
+    """Subscribe an email address, as an operator does on AWS (the emulator records it, sends nothing)."""
+    return aws_client("sns", env).subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=address)[
+        "SubscriptionArn"
+    ]
+
+
+def subscribe_queue(env: Mapping[str, str], topic_arn: str, queue_name: str) -> str:
+    """A queue that receives every notification raw (body and attributes as published): a test's inbox."""
+    sqs = aws_client("sqs", env)
+    url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws_client("sns", env).subscribe(
+        TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    return url

@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +24,7 @@ import requests
 from . import embedded
 from .ports import free_port, wait_until
 
-TABLES = ("todos", "calendar_jobs")
+TABLES = ("todos", "calendar_jobs", "notifications")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,8 +65,15 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     if given:
         yield given
         return
-    with embedded.postgres(tmp_path_factory.mktemp("postgres"), database="postgres") as url:
-        yield url
+    # Not under pytest's temp folder: pytest resets that to mode 0700 when another session starts,
+    # and the server (run as its own system user by pgserver under root) then loses its files.
+    data_dir = Path(tempfile.mkdtemp(prefix="taskoverflow-test-pg-"))
+    data_dir.chmod(0o755)
+    try:
+        with embedded.postgres(data_dir / "data", database="postgres") as url:
+            yield url
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -171,20 +180,26 @@ class Stack:
     base_url: str
     env: dict[str, str]
     logs: Path
+    inbox_url: str  # an SQS queue subscribed (raw) to the SNS topic: what a subscriber receives
 
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
 
 
 # Short backoffs so a failing job reaches FAILURE in seconds; the contract is the same.
-E2E_WORKER_SETTINGS = {"JOB_MAX_RETRIES": "2", "JOB_MIN_BACKOFF_MS": "200", "JOB_MAX_BACKOFF_MS": "1000", "JOB_TIME_LIMIT_MS": "20000"}
+E2E_WORKER_SETTINGS = {
+    "JOB_MAX_RETRIES": "2", "JOB_MIN_BACKOFF_MS": "200", "JOB_MAX_BACKOFF_MS": "1000", "JOB_TIME_LIMIT_MS": "20000",
+    "NOTIFY_MAX_RETRIES": "2", "NOTIFY_MIN_BACKOFF_MS": "200", "NOTIFY_MAX_BACKOFF_MS": "1000",
+    "NOTIFY_TIME_LIMIT_MS": "20000", "NOTIFY_CLAIM_LEASE_S": "30",
+}
 
 
 @pytest.fixture(scope="session", params=["sqs", "redis"])
 def stack(request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The API (gunicorn) and the calendar-worker (dramatiq CLI) as their images run them, over
-    a real broker: SQS on moto's server, then Redis. Each set-up has its own queue namespace."""
-    from .aws_resources import provision_queues
+    """The API (gunicorn), the calendar-worker and the notifier (Dramatiq's CLI) as their images
+    run them, over a real broker: SQS on moto's server, then Redis; SNS on moto's server for both.
+    Each set-up has its own queue namespace and topic."""
+    from .aws_resources import provision_queues, provision_topic, subscribe_queue
 
     kind = request.param
     port = free_port()
@@ -203,23 +218,26 @@ def stack(request: pytest.FixtureRequest, database_url: str, tmp_path_factory: p
         SQS_VISIBILITY_TIMEOUT="60",
         **E2E_WORKER_SETTINGS,
     )
+    env["AWS_ENDPOINT_URL"] = request.getfixturevalue("aws_endpoint")
     if kind == "sqs":
-        env.update(BROKER_URL="sqs://", AWS_ENDPOINT_URL=request.getfixturevalue("aws_endpoint"))
+        env["BROKER_URL"] = "sqs://"
         provision_queues(env)
     else:
-        env.update(BROKER_URL=request.getfixturevalue("redis_url"))
-        env.pop("AWS_ENDPOINT_URL", None)
+        env["BROKER_URL"] = request.getfixturevalue("redis_url")
+    env["SNS_TOPIC_ARN"] = provision_topic(env, f"{env['QUEUE_NAMESPACE']}-notifications")
+    inbox_url = subscribe_queue(env, env["SNS_TOPIC_ARN"], f"{env['QUEUE_NAMESPACE']}_inbox")
     logs = tmp_path_factory.mktemp(f"stack-{kind}")
     health = lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok  # noqa: E731
-    worker_ready = lambda: b"ready for action" in (logs / "calendar-worker.log").read_bytes()  # noqa: E731
     with contextlib.ExitStack() as services:
         services.enter_context(
             run_service([sys.executable, "-m", "taskoverflow_api"], env, log_path=logs / "api.log", ready=health, what="the API")
         )
-        services.enter_context(
-            run_service(
-                [sys.executable, "-m", "taskoverflow_calendar_worker"], env,
-                log_path=logs / "calendar-worker.log", ready=worker_ready, what="the calendar-worker",
+        for name, module in (("calendar-worker", "taskoverflow_calendar_worker"), ("notifier", "taskoverflow_notifier")):
+            log_path = logs / f"{name}.log"
+            services.enter_context(
+                run_service(
+                    [sys.executable, "-m", module], env, log_path=log_path,
+                    ready=lambda log_path=log_path: b"ready for action" in log_path.read_bytes(), what=f"the {name}",
+                )
             )
-        )
-        yield Stack(base_url, env, logs)
+        yield Stack(base_url, env, logs, inbox_url)

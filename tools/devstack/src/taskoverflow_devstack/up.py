@@ -14,7 +14,7 @@ import requests
 from honcho.manager import Manager
 
 from . import embedded
-from .aws_resources import provision_queues
+from .aws_resources import provision_queues, provision_topic, subscribe_email
 from .ports import port_open, wait_until
 
 AWS_EMULATOR_PORT = 4566
@@ -42,26 +42,36 @@ def _announce_when_ready(base_url: str, port: int) -> None:
 
 
 def _set_up_broker(env: dict[str, str], stack: contextlib.ExitStack) -> None:
-    """BROKER_URL as given; else BROKER=redis for an embedded Redis, or (default) SQS on moto's server."""
+    """BROKER_URL as given; else BROKER=redis for an embedded Redis, or (default) SQS."""
     if env.get("BROKER_URL"):
         print(f"==> broker: {env['BROKER_URL']}", flush=True)
-        if not env["BROKER_URL"].startswith("sqs://"):
-            return
     elif env.get("BROKER", "sqs") == "redis":
         env["BROKER_URL"] = stack.enter_context(embedded.redis())
         print(f"==> broker: embedded Redis at {env['BROKER_URL']}", flush=True)
-        return
     else:
         env["BROKER_URL"] = "sqs://"
+        print("==> broker: SQS", flush=True)
+
+
+def _set_up_aws(env: dict[str, str], stack: contextlib.ExitStack) -> None:
+    """With no AWS configured, moto's server stands in for SQS and SNS; on the emulator the
+    queues (with their dead-letter queues) and the topic are created here, as Terraform does on AWS."""
     if not env.get("AWS_ENDPOINT_URL") and not env.get("AWS_ACCESS_KEY_ID"):
-        # No AWS configured: everything talks to the local emulator instead.
         env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
         env["AWS_ENDPOINT_URL"] = stack.enter_context(embedded.aws_emulator(AWS_EMULATOR_PORT))
-        print(f"==> broker: SQS on the local AWS emulator (moto) at {env['AWS_ENDPOINT_URL']}", flush=True)
+        print(f"==> AWS: the local emulator (moto) at {env['AWS_ENDPOINT_URL']}", flush=True)
     env.setdefault("AWS_REGION", "us-east-1")
     env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
-    if env.get("AWS_ENDPOINT_URL"):
+    if not env.get("AWS_ENDPOINT_URL"):
+        return  # real AWS: the queues and the topic are Terraform's
+    if env["BROKER_URL"].startswith("sqs://"):
         provision_queues(env)
+    if not env.get("SNS_TOPIC_ARN"):
+        env["SNS_TOPIC_ARN"] = provision_topic(env)
+    print(f"==> notifications: SNS topic {env['SNS_TOPIC_ARN']}  (`make notifications` lists what was sent)", flush=True)
+    if env.get("NOTIFY_EMAIL"):
+        subscribe_email(env, env["SNS_TOPIC_ARN"], env["NOTIFY_EMAIL"])
+        print(f"==> subscribed {env['NOTIFY_EMAIL']} (the emulator records it; it sends no email)", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,10 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             env["DATABASE_URL"] = stack.enter_context(embedded.postgres(args.state_dir.resolve() / "postgres"))
 
         _set_up_broker(env, stack)
+        _set_up_aws(env, stack)
 
         manager = Manager()
         manager.add_process("api", f"{sys.executable} -m taskoverflow_api", env=env)
         manager.add_process("calendar-worker", f"{sys.executable} -m taskoverflow_calendar_worker", env=env)
+        manager.add_process("notifier", f"{sys.executable} -m taskoverflow_notifier", env=env)
         _announce_when_ready(base_url, port)
         manager.loop()
         return manager.returncode or 0

@@ -89,7 +89,9 @@ def window_filter(raw: str | None) -> int | None:
         return None
     if not raw.isascii() or not raw.isdigit():
         raise ValidationError("'window' must be a whole number of days (0 or more)")
-    return min(int(raw), MAX_WINDOW_DAYS)
+    # int() refuses strings past 4300 digits (ValueError, a 500); anything that long is past the cap anyway.
+    digits = raw.lstrip("0") or "0"
+    return MAX_WINDOW_DAYS if len(digits) > len(str(MAX_WINDOW_DAYS)) else min(int(digits), MAX_WINDOW_DAYS)
 
 
 def todo_id(raw: int) -> int | None:

@@ -1,0 +1,195 @@
+"""TodoRepository on a real PostgreSQL: what it stores is what it returns, filtered and ordered as the API lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+
+from taskoverflow_api.timestamps import utc_now
+from taskoverflow_api.todos.repository import TodoRepository, deadline_cutoff
+from taskoverflow_shared.db import Database
+
+pytestmark = pytest.mark.integration
+
+LONG_AGO = datetime(2020, 1, 1)
+
+
+@pytest.fixture
+def db(clean_database: str) -> Iterator[Database]:
+    database = Database(clean_database, max_connections=2)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def repository(db: Database) -> TodoRepository:
+    return TodoRepository(db)
+
+
+def backdate(db: Database, todo_id: int) -> None:
+    with db.connection() as conn, conn.cursor() as cur:
+        cur.execute("UPDATE todos SET created_at = %s, updated_at = %s WHERE id = %s", (LONG_AGO, LONG_AGO, todo_id))
+
+
+def ids(todos: list[dict]) -> list[int]:
+    return [todo["id"] for todo in todos]
+
+
+# --- create and get -------------------------------------------------------------------------
+
+
+def test_create_fills_in_defaults_and_timestamps(repository: TodoRepository) -> None:
+    todo = repository.create({"title": "Write tests"})
+
+    assert set(todo) == {"id", "title", "description", "completed", "deadline_at", "created_at", "updated_at"}
+    assert todo["title"] == "Write tests"
+    assert (todo["description"], todo["completed"], todo["deadline_at"]) == (None, False, None)
+    assert isinstance(todo["created_at"], datetime) and todo["created_at"].tzinfo is None
+    assert todo["created_at"].microsecond == 0 and todo["updated_at"] == todo["created_at"]
+    assert abs(todo["created_at"] - utc_now()) < timedelta(minutes=5), "created_at is not UTC"
+
+
+def test_create_stores_every_field_and_get_reads_it_back(repository: TodoRepository) -> None:
+    todo = repository.create(
+        {"title": "Ship", "description": "v1.0", "completed": True, "deadline_at": datetime(33, 4, 3, 15, 0, 0)}
+    )
+
+    assert repository.get(todo["id"]) == todo
+    assert (todo["description"], todo["completed"], todo["deadline_at"]) == ("v1.0", True, datetime(33, 4, 3, 15))
+
+
+def test_ids_increase(repository: TodoRepository) -> None:
+    first, second = repository.create({"title": "a"}), repository.create({"title": "b"})
+
+    assert second["id"] > first["id"] > 0
+
+
+def test_get_of_a_missing_id_is_none(repository: TodoRepository) -> None:
+    assert repository.get(1) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "🚀" * 80,  # 80 code points outside the BMP: 80 characters to PostgreSQL too
+        "写测试用例，然后发布",
+        "كتابة الاختبارات",
+        "עברית mixed with English",
+        "👩‍👩‍👧‍👦 family, e\u0301, \u200f\u2028",
+    ],
+)
+def test_unicode_round_trips(repository: TodoRepository, text: str) -> None:
+    todo = repository.create({"title": text[:80], "description": text})
+
+    stored = repository.get(todo["id"])
+    assert (stored["title"], stored["description"]) == (text[:80], text)
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+def test_list_is_ordered_by_id_even_after_updates(repository: TodoRepository) -> None:
+    # Given three todos, the first updated last (an UPDATE moves a row to the end of the heap)
+    first, second, third = (repository.create({"title": t}) for t in ("c", "b", "a"))
+    repository.update(first["id"], {"title": "z"})
+
+    # When they are listed, then they come in id order
+    assert ids(repository.list()) == [first["id"], second["id"], third["id"]]
+
+
+def test_list_filters_on_completed(repository: TodoRepository) -> None:
+    done = repository.create({"title": "done", "completed": True})
+    open_ = repository.create({"title": "open"})
+
+    assert ids(repository.list(completed=True)) == [done["id"]]
+    assert ids(repository.list(completed=False)) == [open_["id"]]
+    assert ids(repository.list()) == [done["id"], open_["id"]]
+
+
+def test_window_includes_past_due_excludes_no_deadline_and_later(repository: TodoRepository) -> None:
+    # Given todos due around now, one without a deadline
+    now = utc_now()
+    past_due = repository.create({"title": "past", "deadline_at": now - timedelta(days=400)})
+    soon = repository.create({"title": "soon", "deadline_at": now + timedelta(days=2), "completed": True})
+    later = repository.create({"title": "later", "deadline_at": now + timedelta(days=10)})
+    last_day = repository.create({"title": "max", "deadline_at": datetime(9999, 12, 31, 23, 59, 59)})
+    repository.create({"title": "someday"})
+
+    # Then each window holds the deadlines up to N days from now, and only those
+    assert ids(repository.list(window_days=0)) == [past_due["id"]]
+    assert ids(repository.list(window_days=5)) == [past_due["id"], soon["id"]]
+    assert ids(repository.list(window_days=30)) == [past_due["id"], soon["id"], later["id"]]
+    assert ids(repository.list(window_days=3_650_000)) == [past_due["id"], soon["id"], later["id"], last_day["id"]]
+    assert ids(repository.list(window_days=5, completed=False)) == [past_due["id"]]
+
+
+def test_deadline_cutoff_is_now_plus_n_days() -> None:
+    now = datetime(2023, 2, 27, 12)
+
+    assert deadline_cutoff(None, now) is None
+    assert deadline_cutoff(0, now) == now
+    assert deadline_cutoff(3, now) == datetime(2023, 3, 2, 12)
+
+
+def test_deadline_cutoff_past_the_calendar_is_the_last_second() -> None:
+    assert deadline_cutoff(3_650_000, datetime(2023, 2, 27)) == datetime(9999, 12, 31, 23, 59, 59)
+
+
+# --- update ---------------------------------------------------------------------------------
+
+
+def test_update_changes_only_the_given_fields_and_moves_updated_at(repository: TodoRepository, db: Database) -> None:
+    # Given a todo with every field set, created long ago
+    todo = repository.create({"title": "Draft", "description": "words", "deadline_at": datetime(2023, 2, 27)})
+    backdate(db, todo["id"])
+
+    # When only its title changes
+    updated = repository.update(todo["id"], {"title": "Final"})
+
+    # Then the rest is kept, created_at too, and updated_at is now
+    assert updated["title"] == "Final"
+    kept = (updated["description"], updated["completed"], updated["deadline_at"])
+    assert kept == ("words", False, datetime(2023, 2, 27))
+    assert updated["created_at"] == LONG_AGO
+    assert updated["updated_at"] > LONG_AGO
+    assert repository.get(todo["id"]) == updated
+
+
+def test_update_with_no_fields_only_touches_updated_at(repository: TodoRepository, db: Database) -> None:
+    todo = repository.create({"title": "Same"})
+    backdate(db, todo["id"])
+
+    updated = repository.update(todo["id"], {})
+
+    assert {k: updated[k] for k in ("title", "description", "completed", "deadline_at")} == {
+        k: todo[k] for k in ("title", "description", "completed", "deadline_at")
+    }
+    assert updated["updated_at"] > updated["created_at"] == LONG_AGO
+
+
+def test_update_can_clear_nullable_fields(repository: TodoRepository) -> None:
+    todo = repository.create({"title": "x", "description": "y", "deadline_at": datetime(2023, 2, 27)})
+
+    updated = repository.update(todo["id"], {"description": None, "deadline_at": None})
+
+    assert (updated["description"], updated["deadline_at"]) == (None, None)
+
+
+def test_update_of_a_missing_id_is_none_and_creates_nothing(repository: TodoRepository) -> None:
+    assert repository.update(42, {"title": "Ghost"}) is None
+    assert repository.list() == []
+
+
+# --- delete ---------------------------------------------------------------------------------
+
+
+def test_delete_returns_the_row_once(repository: TodoRepository) -> None:
+    keep = repository.create({"title": "keep"})
+    todo = repository.create({"title": "remove"})
+
+    assert repository.delete(todo["id"]) == todo
+    assert repository.delete(todo["id"]) is None
+    assert repository.get(todo["id"]) is None
+    assert ids(repository.list()) == [keep["id"]]

@@ -1,0 +1,24 @@
+"""`python -m taskoverflow_notifier`: check the configuration, migrate, then run Dramatiq's CLI as the image does."""
+
+from __future__ import annotations
+
+from taskoverflow_shared.entrypoint import exec_dramatiq, migrate_or_exit, settings_or_exit
+from taskoverflow_shared.routing import NOTIFICATIONS_QUEUE
+
+from .config import NotifierSettings
+
+
+def main() -> None:
+    settings = settings_or_exit("notifier", NotifierSettings.from_env)
+    migrate_or_exit("notifier", settings.database_url)
+    exec_dramatiq(
+        "taskoverflow_notifier.actors",
+        queue=NOTIFICATIONS_QUEUE,
+        processes=settings.processes,
+        threads=settings.threads,
+        idle_poll_ms=settings.idle_poll_ms,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The Dramatiq entry point (`dramatiq taskoverflow_notifier.actors`): decode, handle, done.
+
+Dramatiq's CLI imports this module in every worker process, so the process is set up
+here, in order: settings, logging, the broker, the real adapters, and only then the actor.
+"""
+
+from __future__ import annotations
+
+import dramatiq
+import structlog
+
+from taskoverflow_shared.broker import MAX_BACKOFF_MS, declare_actor, set_up_broker
+from taskoverflow_shared.db import Database
+from taskoverflow_shared.logging import configure_logging
+from taskoverflow_shared.messages import CalendarJobFinished, MessageDecodeError, from_actor_arguments
+
+from .config import NotifierSettings
+from .handler import NotificationHandler, NotificationInFlight
+from .notification_store import NotificationStore
+from .sns import SnsPublisher
+
+settings = NotifierSettings.from_env()
+configure_logging(settings.log_format, settings.log_level)
+broker = set_up_broker(settings.broker)
+database = Database(settings.database_url, max_connections=settings.threads + 1)
+handler = NotificationHandler(
+    NotificationStore(database, lease_s=settings.claim_lease_s),
+    SnsPublisher(settings.sns_topic_arn, region=settings.sns_region, endpoint_url=settings.aws_endpoint_url),
+    base_url=settings.public_base_url,
+)
+log = structlog.get_logger(__name__)
+
+
+def notify_calendar_job_finished(*args, **kwargs) -> None:
+    structlog.contextvars.clear_contextvars()
+    try:
+        message = from_actor_arguments(CalendarJobFinished, args, kwargs)
+    except MessageDecodeError as exc:
+        structlog.contextvars.bind_contextvars(job_id=exc.job_id)
+        log.error("message_undecodable", error=exc.reason)
+        raise  # declared in `throws`: not retried, dead-lettered
+
+    structlog.contextvars.bind_contextvars(job_id=message.job_id, correlation_id=message.correlation_id)
+    try:
+        handler.handle(message)
+    except NotificationInFlight as exc:
+        # A retry like any other (it counts against NOTIFY_MAX_RETRIES), but timed to the lease
+        # and not logged as an error. One second more: the lease has surely run out by then.
+        delay_ms = min(int(exc.retry_after_s * 1000) + 1_000, MAX_BACKOFF_MS)
+        raise dramatiq.Retry(str(exc), delay=delay_ms) from None
+    finally:
+        structlog.contextvars.clear_contextvars()
+
+
+# Every other exception (SNS unreachable, the database down) propagates: Dramatiq retries with
+# backoff, and after the last retry the message goes to the dead-letter queue.
+notify_calendar_job_finished_actor = declare_actor(
+    broker,
+    CalendarJobFinished,
+    notify_calendar_job_finished,
+    max_retries=settings.max_retries,
+    min_backoff_ms=settings.min_backoff_ms,
+    max_backoff_ms=settings.max_backoff_ms,
+    time_limit_ms=settings.time_limit_ms,
+    throws=(MessageDecodeError,),
+)
