@@ -1,8 +1,11 @@
 """Benchmark GET /api/v1/todos: 10 and 100 todos, concurrency 8, 10 s after a warm-up.
 
 Starts its own PostgreSQL (BENCH_DATABASE_URL to use another) and the API as its image runs it
-(`python -m taskoverflow_api`: gunicorn, WEB_CONCURRENCY=2 unless set), then prints requests/s,
-p50, p99 and the count of non-200 answers for each size.
+(`python -m taskoverflow_api`: gunicorn with its default workers unless WEB_CONCURRENCY is set),
+then prints requests/s, p50, p99 and the count of non-200 answers for each size.
+
+The load comes from wrk when it is installed (`apt-get install wrk`), else from a Python client
+that itself needs about a third of a 2-core machine: compare figures from the same generator.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from pathlib import Path
 
 import requests
 
-from http_load import drive
+import http_load
+import wrk_load
 from taskoverflow_devstack import embedded
 from taskoverflow_devstack.ports import free_port
 from taskoverflow_devstack.pytest_plugin import run_service, service_env, truncate_all
@@ -37,6 +41,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     args = parser.parse_args()
 
     with contextlib.ExitStack() as stack:
@@ -48,20 +53,21 @@ def main() -> int:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         env = service_env(DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1")
-        env.setdefault("WEB_CONCURRENCY", "2")
         env.pop("BROKER_URL", None)
         ready = lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok  # noqa: E731
         stack.enter_context(
             run_service([sys.executable, "-m", "taskoverflow_api"], env, log_path=tmp / "api.log", ready=ready, what="the API")
         )
-        print(f"API: gunicorn workers={env['WEB_CONCURRENCY']} threads={env.get('GUNICORN_THREADS', '1')}; "
-              f"load: concurrency={args.concurrency}, warm-up {args.warmup:.0f} s, measured {args.duration:.0f} s")
+        use_wrk = args.generator == "wrk" or (args.generator == "auto" and wrk_load.available())
+        drive = wrk_load.drive if use_wrk else http_load.drive
+        print(f"API: gunicorn workers={env.get('WEB_CONCURRENCY', 'default (cores + 1)')}; load: "
+              f"{'wrk' if use_wrk else 'python client'}, concurrency={args.concurrency}, "
+              f"warm-up {args.warmup:.0f} s, measured {args.duration:.0f} s")
         print(f"{'todos':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")
         for size in args.sizes:
             _seed(base_url, size, lambda: truncate_all(database_url))
-            result = drive(f"{base_url}/api/v1/todos", concurrency=args.concurrency, warmup_s=args.warmup, duration_s=args.duration)
-            print(f"{size:>6} {result.per_second:>9.0f} {result.percentile_ms(50):>8.2f} {result.percentile_ms(99):>8.2f} {result.non_200:>8}",
-                  flush=True)
+            seen = drive(f"{base_url}/api/v1/todos", concurrency=args.concurrency, warmup_s=args.warmup, duration_s=args.duration)
+            print(f"{size:>6} {seen.per_second:>9.0f} {seen.p50_ms:>8.2f} {seen.p99_ms:>8.2f} {seen.non_200:>8}", flush=True)
     return 0
 
 

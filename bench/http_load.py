@@ -8,6 +8,17 @@ import time
 from urllib.parse import urlsplit
 
 
+@dataclasses.dataclass(frozen=True)
+class Measurement:
+    """What a load run shows, whichever generator made it."""
+
+    generator: str
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    non_200: int
+
+
 @dataclasses.dataclass
 class LoadResult:
     latencies_s: list[float]
@@ -87,6 +98,7 @@ async def _run(url: str, concurrency: int, warmup_s: float, duration_s: float) -
     return result
 
 
-def drive(url: str, *, concurrency: int, warmup_s: float, duration_s: float) -> LoadResult:
+def drive(url: str, *, concurrency: int, warmup_s: float, duration_s: float) -> Measurement:
     """Hit `url` with `concurrency` clients back to back; only requests started after the warm-up count."""
-    return asyncio.run(_run(url, concurrency, warmup_s, duration_s))
+    result = asyncio.run(_run(url, concurrency, warmup_s, duration_s))
+    return Measurement("python", result.per_second, result.percentile_ms(50), result.percentile_ms(99), result.non_200)

@@ -102,10 +102,13 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--todos", type=int, nargs="+", default=[10, 1000])
     parser.add_argument("--poll-ms", type=float, default=10.0, help="status polling interval per client")
+    parser.add_argument("--logs", type=Path, help="keep the services' logs in this folder")
     args = parser.parse_args()
 
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pipeline-bench-")))
+        logs = args.logs or tmp
+        logs.mkdir(parents=True, exist_ok=True)
         database_url = os.environ.get("BENCH_DATABASE_URL") or stack.enter_context(embedded.postgres(tmp / "pg"))
         redis_url = os.environ.get("BENCH_REDIS_URL") or stack.enter_context(embedded.redis())
         from taskoverflow_shared.db import migrate
@@ -116,16 +119,15 @@ def main() -> int:
             DATABASE_URL=database_url, BROKER_URL=redis_url, PORT=str(port), HOST="127.0.0.1",
             PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", QUEUE_NAMESPACE=f"bench{os.getpid()}",
         )
-        for name, default in (("WEB_CONCURRENCY", "2"), ("WORKER_PROCESSES", "1"), ("WORKER_THREADS", "4")):
-            env.setdefault(name, default)
         health = lambda: requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).ok  # noqa: E731
-        worker_ready = lambda: b"ready for action" in (tmp / "worker.log").read_bytes()  # noqa: E731
+        worker_ready = lambda: b"ready for action" in (logs / "worker.log").read_bytes()  # noqa: E731
         stack.enter_context(run_service([sys.executable, "-m", "taskoverflow_api"], env,
-                                        log_path=tmp / "api.log", ready=health, what="the API"))
+                                        log_path=logs / "api.log", ready=health, what="the API"))
         stack.enter_context(run_service([sys.executable, "-m", "taskoverflow_calendar_worker"], env,
-                                        log_path=tmp / "worker.log", ready=worker_ready, what="the worker"))
-        print(f"broker: Redis; API workers={env['WEB_CONCURRENCY']}; calendar-worker processes="
-              f"{env['WORKER_PROCESSES']} threads={env['WORKER_THREADS']}; {args.jobs} jobs, "
+                                        log_path=logs / "worker.log", ready=worker_ready, what="the worker"))
+        defaults = "service defaults (cores + 1 each)"
+        print(f"broker: Redis; API workers={env.get('WEB_CONCURRENCY', defaults)}; calendar-worker processes="
+              f"{env.get('WORKER_PROCESSES', defaults)} threads={env.get('WORKER_THREADS', '1')}; {args.jobs} jobs, "
               f"{args.clients} clients, polling every {args.poll_ms:g} ms")
         print(f"{'todos':>6} {'jobs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7} {'lost':>5}")
         for todos in args.todos:

@@ -44,7 +44,7 @@ def create_app(
         broker = set_up_broker(settings.broker)
     app.extensions["taskoverflow.broker"] = broker
 
-    request_context.install_request_context(app)
+    app.wsgi_app = request_context.RequestContextMiddleware(app.wsgi_app)
     errors.register_error_handlers(app)
     app.register_blueprint(health.blueprint)
     # Before the todos blueprint: /todos/ical must not read as a todo id.

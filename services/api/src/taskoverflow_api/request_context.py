@@ -1,49 +1,60 @@
-"""X-Request-ID: accepted or generated, echoed, and bound into every log line of the request."""
+"""X-Request-ID: accepted or generated, echoed, and bound into every log line of the request.
+
+A WSGI middleware rather than Flask hooks: it is on every request's path, and one wrapper
+costs less than three hooks; it also sees responses Flask's hooks never do.
+"""
 
 from __future__ import annotations
 
 import re
+import secrets
 import time
-import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import structlog
-from flask import Flask, Response, g, request
+from flask import request
 
 log = structlog.get_logger("taskoverflow_api.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_ENVIRON_KEY = "taskoverflow.request_id"
 # A client's id is reused only if it is short and plain: it ends up in logs and headers.
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-
-def _request_id() -> str:
-    offered = request.headers.get(REQUEST_ID_HEADER, "")
-    return offered if _ACCEPTABLE_ID.match(offered) else uuid.uuid4().hex
+WsgiApp = Callable[[dict[str, Any], Callable], Iterable[bytes]]
 
 
-def install_request_context(app: Flask) -> None:
-    @app.before_request
-    def bind_request_id() -> None:
-        g.request_id = _request_id()
-        g.started = time.perf_counter()
+def current_request_id() -> str | None:
+    """The id of the request being handled (also the correlation id its jobs carry)."""
+    return request.environ.get(_ENVIRON_KEY)
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        offered = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = offered if _ACCEPTABLE_ID.match(offered) else secrets.token_hex(16)
+        environ[_ENVIRON_KEY] = request_id
+        started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         # The request id is also the correlation id a calendar job carries through the workers.
-        structlog.contextvars.bind_contextvars(request_id=g.request_id, correlation_id=g.request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id, correlation_id=request_id)
 
-    @app.after_request
-    def echo_request_id(response: Response) -> Response:
-        request_id = g.get("request_id")
-        if request_id:
-            response.headers[REQUEST_ID_HEADER] = request_id
+        def start_response_with_id(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+            headers.append((REQUEST_ID_HEADER, request_id))
             log.info(
                 "request_finished",
-                method=request.method,
-                path=request.path,
-                status=response.status_code,
-                duration_ms=round((time.perf_counter() - g.started) * 1000, 2),
+                method=environ.get("REQUEST_METHOD"),
+                path=environ.get("PATH_INFO"),
+                status=int(status[:3]),
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )
-        return response
+            return start_response(status, headers, exc_info)
 
-    @app.teardown_request
-    def unbind(_exc: BaseException | None) -> None:
-        structlog.contextvars.clear_contextvars()
+        try:
+            return self.app(environ, start_response_with_id)
+        finally:
+            structlog.contextvars.clear_contextvars()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 
 import structlog
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 
 from taskoverflow_shared.broker import send
 from taskoverflow_shared.messages import GenerateCalendar
 
 from ..request_body import json_body
+from ..request_context import current_request_id
 from ..responses import error_response, json_response
 from .repository import CalendarJobRepository
 from .selection import idempotency_key, selection_from
@@ -43,11 +44,12 @@ def start_calendar_job() -> Response:
     if broker is None:
         return error_response(503, "Calendar export is not configured on this server (no BROKER_URL)")
 
-    job, created = _jobs().create(selection, idempotency_key=key, correlation_id=g.get("request_id"))
+    request_id = current_request_id()
+    job, created = _jobs().create(selection, idempotency_key=key, correlation_id=request_id)
     structlog.contextvars.bind_contextvars(job_id=job["id"])
     if created:
         try:
-            send(broker, GenerateCalendar(job_id=job["id"], correlation_id=g.get("request_id")))
+            send(broker, GenerateCalendar(job_id=job["id"], correlation_id=request_id))
         except Exception as exc:  # noqa: BLE001 - any broker failure means the same to the client
             log.error("job_enqueue_failed", error=f"{type(exc).__name__}: {exc}")
             _jobs().discard(job["id"])
