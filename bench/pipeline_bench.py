@@ -47,10 +47,8 @@ def _client(port: int, jobs: list[int], lock: threading.Lock, poll_s: float, out
     def call(method: str, path: str) -> tuple[int, dict]:
         conn.request(method, path, headers={"Content-Length": "0"} if method == "POST" else {})
         response = conn.getresponse()
-        body = json.loads(response.read() or b"{}")
-        # gunicorn's sync workers close every connection; reconnect on the next call.
-        conn.close()
-        return response.status, body
+        # http.client reconnects by itself when the server closed the connection (gunicorn's sync workers do).
+        return response.status, json.loads(response.read() or b"{}")
 
     while True:
         with lock:

@@ -9,8 +9,9 @@ from flask import request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
 
-def json_body(*, optional: bool = False) -> Any:
-    """The request's JSON document; None when `optional` and the body is empty."""
+def json_body(*, optional: bool = False, default: Any = None) -> Any:
+    """The request's JSON document; `default` when `optional` and the body is empty
+    (a body of JSON `null` is a document, not an absent one)."""
     raw = request.get_data(cache=True)  # raises 413 when Content-Length is past MAX_CONTENT_LENGTH
     limit = request.max_content_length
     # A chunked body has no Content-Length: werkzeug stops quietly at the limit, and the
@@ -19,7 +20,7 @@ def json_body(*, optional: bool = False) -> Any:
         if request.environ["wsgi.input"].read(1):
             raise RequestEntityTooLarge()
     if optional and not raw:
-        return None
+        return default
     if not request.is_json:
         raise UnsupportedMediaType("request body must be JSON (Content-Type: application/json)")
     try:

@@ -58,9 +58,10 @@ PATHS: dict[str, Any] = {
                         "schema": {
                             "type": "object",
                             "additionalProperties": False,
+                            "description": "null, or a field left out, selects as if not given.",
                             "properties": {
-                                "completed": {"type": "boolean"},
-                                "window": {"type": "integer", "minimum": 0},
+                                "completed": {"type": ["boolean", "null"]},
+                                "window": {"type": ["integer", "null"], "minimum": 0},
                             },
                         }
                     }

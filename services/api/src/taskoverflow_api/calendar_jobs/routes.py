@@ -38,7 +38,7 @@ def _canonical_job_id(raw: str) -> str | None:
 
 @blueprint.post("")
 def start_calendar_job() -> Response:
-    selection = selection_from(json_body(optional=True), request.args)
+    selection = selection_from(json_body(optional=True, default={}), request.args)
     key = idempotency_key(request.headers.get("Idempotency-Key"))
     broker = current_app.extensions.get("taskoverflow.broker")
     if broker is None:

@@ -21,9 +21,7 @@ class Selection:
 
 
 def selection_from(body: Any, query: dict[str, str]) -> Selection:
-    """Body fields win; the query fills what the body leaves out."""
-    if body is None:
-        body = {}
+    """Body fields win; the query fills what the body leaves out. Both must be valid."""
     if not isinstance(body, dict):
         raise ValidationError("request body must be a JSON object")
     unknown = sorted(set(body) - {"completed", "window"})
@@ -34,11 +32,16 @@ def selection_from(body: Any, query: dict[str, str]) -> Selection:
     if completed is not None and not isinstance(completed, bool):
         raise ValidationError("'completed' must be true or false")
     window = body.get("window")
+    if isinstance(window, float) and window.is_integer():
+        window = int(window)  # JSON has one number type: 30.0 is the integer 30 (JSON Schema agrees)
     if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 0):
         raise ValidationError("'window' must be a whole number of days (0 or more)")
+    # Parsed even when the body overrides them: a malformed value is refused wherever it is.
+    query_completed = completed_filter(query.get("completed"))
+    query_window = window_filter(query.get("window"))
     return Selection(
-        completed=completed if completed is not None else completed_filter(query.get("completed")),
-        window=min(window, MAX_WINDOW_DAYS) if window is not None else window_filter(query.get("window")),
+        completed=completed if completed is not None else query_completed,
+        window=min(window, MAX_WINDOW_DAYS) if window is not None else query_window,
     )
 
 

@@ -1,0 +1,32 @@
+"""The calendar-job endpoints obey the OpenAPI document (schemathesis), against the running stack:
+they need a broker and a worker, which the API-only server of services/api/tests does not have."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import settings
+
+from taskoverflow_api.openapi import document
+
+pytestmark = pytest.mark.integration
+
+CONFIG = schemathesis.Config.from_dict(
+    {"generation": {"mode": "all", "max-examples": 25}, "phases": {"stateful": {"enabled": False}}}
+)
+calendar_job_operations = schemathesis.openapi.from_dict(document(), config=CONFIG).include(
+    path_regex=r"^/api/v1/todos/ical"
+)
+
+
+@pytest.fixture(scope="module")
+def stack_url(stack) -> str:
+    # Module-scoped: hypothesis runs many examples per test, and refuses function-scoped fixtures.
+    return stack.base_url
+
+
+@calendar_job_operations.parametrize()
+@settings(deadline=None)
+def test_every_calendar_job_response_conforms_to_the_document(case: schemathesis.Case, stack_url: str) -> None:
+    # No 5xx, documented status codes and content types, bodies valid against their schemas.
+    case.call_and_validate(base_url=stack_url)
