@@ -23,7 +23,7 @@ from taskoverflow_shared.messages import GenerateCalendar
 from taskoverflow_shared.routing import GENERATE_CALENDAR_ACTOR, ICAL_QUEUE
 
 pytestmark = pytest.mark.integration
-MAX_ATTEMPTS = int(E2E_WORKER_SETTINGS["JOB_MAX_RETRIES"]) + 1
+MAX_ATTEMPTS = int(E2E_WORKER_SETTINGS["WORKER_MAX_RETRIES"]) + 1
 
 
 def _todo(api: str, **fields) -> dict:

@@ -13,6 +13,7 @@ from dramatiq.middleware import Retries
 from dramatiq_sqs import SQSBroker
 
 from taskoverflow_shared.broker import MAX_BACKOFF_MS, BrokerSettings, build_broker, declare_actor, send
+from taskoverflow_shared.consumer import ConsumerSettings
 from taskoverflow_shared.messages import CalendarJobFinished, GenerateCalendar, from_actor_arguments, to_dict
 from taskoverflow_shared.settings import ConfigError
 
@@ -28,6 +29,10 @@ CONTRACT = [
     ),
 ]
 CONTRACT_IDS = ["generate", "finished"]
+
+
+def _consumer(**options: int) -> ConsumerSettings:
+    return ConsumerSettings(processes=1, threads=1, idle_poll_ms=10, **options)
 
 
 @pytest.fixture
@@ -71,7 +76,7 @@ def test_a_declared_actor_receives_what_send_sent(broker, message_type, message,
         received.append(from_actor_arguments(message_type, args, kwargs))
 
     actor = declare_actor(
-        broker, message_type, consume, max_retries=0, min_backoff_ms=10, max_backoff_ms=100, time_limit_ms=10_000
+        broker, message_type, consume, _consumer(max_retries=0, min_backoff_ms=10, max_backoff_ms=100, time_limit_ms=10_000)
     )
     assert (actor.actor_name, actor.queue_name) == (actor_name, queue_name)
     worker = dramatiq.Worker(broker, worker_timeout=100)
@@ -91,7 +96,7 @@ def test_a_declared_actor_receives_what_send_sent(broker, message_type, message,
 def test_declare_actor_caps_backoffs_below_what_sqs_can_delay(broker):
     actor = declare_actor(
         broker, GenerateCalendar, lambda *a, **k: None,
-        max_retries=20, min_backoff_ms=2_000_000, max_backoff_ms=3_600_000, time_limit_ms=60_000,
+        _consumer(max_retries=20, min_backoff_ms=2_000_000, max_backoff_ms=3_600_000, time_limit_ms=60_000),
     )
 
     assert MAX_BACKOFF_MS == 900_000
@@ -102,7 +107,7 @@ def test_declare_actor_caps_backoffs_below_what_sqs_can_delay(broker):
 def test_declare_actor_keeps_backoffs_under_the_cap(broker):
     actor = declare_actor(
         broker, CalendarJobFinished, lambda *a, **k: None,
-        max_retries=3, min_backoff_ms=1_000, max_backoff_ms=60_000, time_limit_ms=5_000,
+        _consumer(max_retries=3, min_backoff_ms=1_000, max_backoff_ms=60_000, time_limit_ms=5_000),
     )
 
     assert (actor.options["min_backoff"], actor.options["max_backoff"]) == (1_000, 60_000)
@@ -112,7 +117,7 @@ def test_a_late_retry_is_delayed_no_more_than_sqs_allows(broker):
     # Given an actor asking for backoffs up to an hour, and a message already retried 20 times
     declare_actor(
         broker, GenerateCalendar, lambda *a, **k: None,
-        max_retries=50, min_backoff_ms=1_000, max_backoff_ms=3_600_000, time_limit_ms=60_000,
+        _consumer(max_retries=50, min_backoff_ms=1_000, max_backoff_ms=3_600_000, time_limit_ms=60_000),
     )
     message = dramatiq.Message(
         queue_name="ical", actor_name="generate_calendar", args=({},), kwargs={}, options={"retries": 20}

@@ -19,8 +19,9 @@ def test_defaults() -> None:
 
     assert settings.public_base_url == "http://localhost:6400"
     assert settings.aws_endpoint_url is None
-    assert (settings.max_retries, settings.min_backoff_ms, settings.max_backoff_ms) == (10, 1_000, 300_000)
-    assert (settings.time_limit_ms, settings.claim_lease_s) == (30_000, 300)
+    consumer = settings.consumer
+    assert (consumer.max_retries, consumer.min_backoff_ms, consumer.max_backoff_ms) == (10, 1_000, 300_000)
+    assert (consumer.time_limit_ms, settings.claim_lease_s) == (30_000, 300)
 
 
 def test_sns_is_called_in_the_topics_region_whatever_aws_region_says() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import dramatiq
@@ -13,6 +14,9 @@ from dramatiq.middleware import AgeLimit, Callbacks, CurrentMessage, Pipelines, 
 from . import settings
 from .messages import CalendarJobFinished, GenerateCalendar, to_dict
 from .routing import ROUTES
+
+if TYPE_CHECKING:  # consumer.py imports this module
+    from .consumer import ConsumerSettings
 
 # SQS refuses a DelaySeconds over 900 and dramatiq-sqs then acks the message:
 # it is lost. Every backoff stays under this cap.
@@ -112,11 +116,8 @@ def declare_actor(
     broker: dramatiq.Broker,
     message_type: type,
     fn: Callable[..., None],
+    consumer: ConsumerSettings,
     *,
-    max_retries: int,
-    min_backoff_ms: int,
-    max_backoff_ms: int,
-    time_limit_ms: int,
     throws: tuple[type[BaseException], ...] = (),
 ) -> dramatiq.Actor:
     """Declare the actor that consumes `message_type`, on its contracted queue and name."""
@@ -126,9 +127,9 @@ def declare_actor(
         broker=broker,
         actor_name=actor_name,
         queue_name=queue_name,
-        max_retries=max_retries,
-        min_backoff=min(min_backoff_ms, MAX_BACKOFF_MS),
-        max_backoff=min(max_backoff_ms, MAX_BACKOFF_MS),
-        time_limit=time_limit_ms,
+        max_retries=consumer.max_retries,
+        min_backoff=min(consumer.min_backoff_ms, MAX_BACKOFF_MS),
+        max_backoff=min(consumer.max_backoff_ms, MAX_BACKOFF_MS),
+        time_limit=consumer.time_limit_ms,
         throws=throws,
     )

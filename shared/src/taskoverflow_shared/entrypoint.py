@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
+from .consumer import ConsumerSettings
 from .db import migrate
 from .settings import ConfigError
 
@@ -33,18 +34,18 @@ def migrate_or_exit(service: str, database_url: str) -> None:
         raise SystemExit(1) from None
 
 
-def exec_dramatiq(actors_module: str, *, queue: str, processes: int, threads: int, idle_poll_ms: int) -> NoReturn:
+def exec_dramatiq(actors_module: str, *, queue: str, consumer: ConsumerSettings) -> NoReturn:
     """Replace this process with Dramatiq's CLI consuming `queue` only, as the image runs it."""
     # Dramatiq reads its consumer timeout from the environment, not from a CLI flag.
-    os.environ["dramatiq_worker_timeout"] = str(idle_poll_ms)
+    os.environ["dramatiq_worker_timeout"] = str(consumer.idle_poll_ms)
     os.execv(
         sys.executable,
         [
             sys.executable, "-m", "dramatiq", actors_module,
             # Only this service's queue: the broker declares every queue it may send to.
             "--queues", queue,
-            "--processes", str(processes),
-            "--threads", str(threads),
+            "--processes", str(consumer.processes),
+            "--threads", str(consumer.threads),
             *sys.argv[1:],
         ],
     )

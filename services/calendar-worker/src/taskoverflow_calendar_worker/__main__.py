@@ -14,9 +14,7 @@ def main() -> None:
     exec_dramatiq(
         "taskoverflow_calendar_worker.actors",
         queue=ICAL_QUEUE,
-        processes=settings.processes,
-        threads=settings.threads,
-        idle_poll_ms=settings.idle_poll_ms,
+        consumer=settings.consumer,
     )
 
 

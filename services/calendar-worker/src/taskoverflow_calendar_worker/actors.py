@@ -21,7 +21,7 @@ from .job_store import JobStore
 settings = WorkerSettings.from_env()
 configure_logging(settings.log_format, settings.log_level)
 broker = set_up_broker(settings.broker)
-database = Database(settings.database_url, max_connections=settings.threads + 1)
+database = Database(settings.database_url, max_connections=settings.consumer.threads + 1)
 handler = CalendarJobHandler(JobStore(database), lambda finished: send(broker, finished), base_url=settings.public_base_url)
 log = structlog.get_logger(__name__)
 
@@ -39,7 +39,7 @@ def generate_calendar(*args, **kwargs) -> None:
 
     structlog.contextvars.bind_contextvars(job_id=message.job_id, correlation_id=message.correlation_id)
     retries = CurrentMessage.get_current_message().options.get("retries", 0)
-    last_attempt = retries >= settings.max_retries
+    last_attempt = retries >= settings.consumer.max_retries
     try:
         handler.handle(message, last_attempt=last_attempt)
     except TimeLimitExceeded as exc:
@@ -55,9 +55,6 @@ generate_calendar_actor = declare_actor(
     broker,
     GenerateCalendar,
     generate_calendar,
-    max_retries=settings.max_retries,
-    min_backoff_ms=settings.min_backoff_ms,
-    max_backoff_ms=settings.max_backoff_ms,
-    time_limit_ms=settings.time_limit_ms,
+    settings.consumer,
     throws=(MessageDecodeError,),
 )

@@ -22,7 +22,7 @@ from .sns import SnsPublisher
 settings = NotifierSettings.from_env()
 configure_logging(settings.log_format, settings.log_level)
 broker = set_up_broker(settings.broker)
-database = Database(settings.database_url, max_connections=settings.threads + 1)
+database = Database(settings.database_url, max_connections=settings.consumer.threads + 1)
 handler = NotificationHandler(
     NotificationStore(database, lease_s=settings.claim_lease_s),
     SnsPublisher(settings.sns_topic_arn, region=settings.sns_region, endpoint_url=settings.aws_endpoint_url),
@@ -58,9 +58,6 @@ notify_calendar_job_finished_actor = declare_actor(
     broker,
     CalendarJobFinished,
     notify_calendar_job_finished,
-    max_retries=settings.max_retries,
-    min_backoff_ms=settings.min_backoff_ms,
-    max_backoff_ms=settings.max_backoff_ms,
-    time_limit_ms=settings.time_limit_ms,
+    settings.consumer,
     throws=(MessageDecodeError,),
 )

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from taskoverflow_shared import settings
 from taskoverflow_shared.broker import MAX_BACKOFF_MS, BrokerSettings
+from taskoverflow_shared.consumer import ConsumerSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -16,15 +17,9 @@ class NotifierSettings:
     broker: BrokerSettings
     sns_topic_arn: str
     public_base_url: str
+    consumer: ConsumerSettings
     aws_endpoint_url: str | None = None
-    processes: int = 1
-    threads: int = 4
-    max_retries: int = 10
-    min_backoff_ms: int = 1_000
-    max_backoff_ms: int = 300_000
-    time_limit_ms: int = 30_000
     claim_lease_s: int = 300
-    idle_poll_ms: int = 1_000
     log_format: str | None = None
     log_level: str = "INFO"
 
@@ -37,23 +32,22 @@ class NotifierSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifierSettings:
         env = os.environ if env is None else env
         broker = BrokerSettings.from_env(env)
-        time_limit_ms = settings.integer(env, "NOTIFY_TIME_LIMIT_MS", 30_000, minimum=1_000)
-        if time_limit_ms >= broker.visibility_timeout_s * 1000:
-            # Otherwise SQS hands a still-running publish to another consumer.
-            raise settings.ConfigError(
-                "NOTIFY_TIME_LIMIT_MS",
-                f"must be below SQS_VISIBILITY_TIMEOUT ({broker.visibility_timeout_s} s), got {time_limit_ms} ms",
-            )
+        # Publishing waits on SNS, not the CPU: threads serve it well. Ten retries with backoff
+        # ride out a 10-20 minute SNS outage before the dead-letter queue.
+        consumer = ConsumerSettings.from_env(
+            env, broker, prefix="NOTIFY_", processes=1, threads=4, max_retries=10, max_backoff_ms=300_000,
+            time_limit_ms=30_000,
+        )
         # A delivery that finds another's claim waits out the rest of the lease as one retry
         # delay, and SQS delays a message at most 900 s.
         claim_lease_s = settings.integer(
             env, "NOTIFY_CLAIM_LEASE_S", 300, minimum=2, maximum=MAX_BACKOFF_MS // 1000 - 60
         )
-        if claim_lease_s * 1000 <= time_limit_ms:
+        if claim_lease_s * 1000 <= consumer.time_limit_ms:
             # Otherwise a publish still running could be taken over, and sent twice.
             raise settings.ConfigError(
                 "NOTIFY_CLAIM_LEASE_S",
-                f"must be longer than NOTIFY_TIME_LIMIT_MS ({time_limit_ms} ms), got {claim_lease_s} s",
+                f"must be longer than NOTIFY_TIME_LIMIT_MS ({consumer.time_limit_ms} ms), got {claim_lease_s} s",
             )
         return cls(
             database_url=settings.database_url(env),
@@ -63,17 +57,8 @@ class NotifierSettings:
                 env, "PUBLIC_BASE_URL", ("http", "https"), "http://localhost:6400"
             ).rstrip("/"),
             aws_endpoint_url=settings.optional(env, "AWS_ENDPOINT_URL"),
-            processes=settings.integer(env, "NOTIFY_PROCESSES", 1, minimum=1, maximum=64),
-            threads=settings.integer(env, "NOTIFY_THREADS", 4, minimum=1, maximum=64),
-            max_retries=settings.integer(env, "NOTIFY_MAX_RETRIES", 10, minimum=0, maximum=50),
-            min_backoff_ms=settings.integer(env, "NOTIFY_MIN_BACKOFF_MS", 1_000, minimum=1),
-            max_backoff_ms=settings.integer(env, "NOTIFY_MAX_BACKOFF_MS", 300_000, minimum=1, maximum=MAX_BACKOFF_MS),
-            time_limit_ms=time_limit_ms,
+            consumer=consumer,
             claim_lease_s=claim_lease_s,
-            # As the worker's WORKER_IDLE_POLL_MS: SQS long-polls this long, Redis is polled.
-            idle_poll_ms=settings.integer(
-                env, "NOTIFY_IDLE_POLL_MS", 1_000 if broker.url.startswith("sqs") else 50, minimum=10, maximum=20_000
-            ),
             log_format=settings.log_format(env),
             log_level=settings.choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
         )
