@@ -1,4 +1,7 @@
-"""The API's one date format: ISO 8601, UTC, no offset, whole seconds."""
+"""The API's one date format: ISO 8601, UTC, no offset, whole seconds.
+
+Timestamps are stored at whole seconds and written by the JSON renderer (orjson writes a naive
+datetime as "2023-02-27T00:00:00"); this module reads them and tells the time."""
 
 from __future__ import annotations
 
@@ -7,11 +10,6 @@ from datetime import UTC, datetime
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
-def format_timestamp(value: datetime | None) -> str | None:
-    # Not strftime("%Y"): glibc writes the year 33 as "33", not ISO 8601's "0033".
-    return None if value is None else value.isoformat(timespec="seconds")
 
 
 def parse_timestamp(text: str) -> datetime:
