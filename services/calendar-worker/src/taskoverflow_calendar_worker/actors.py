@@ -6,13 +6,13 @@ here, in order: settings, logging, the broker, and only then the actor.
 
 from __future__ import annotations
 
-import structlog
 from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
 
-from taskoverflow_shared.broker import send, set_up_broker, declare_actor
+from taskoverflow_shared.actor_context import decoded
+from taskoverflow_shared.broker import declare_actor, send, set_up_broker
 from taskoverflow_shared.db import Database
 from taskoverflow_shared.logging import configure_logging
-from taskoverflow_shared.messages import GenerateCalendar, MessageDecodeError, from_actor_arguments
+from taskoverflow_shared.messages import GenerateCalendar, MessageDecodeError
 
 from .config import WorkerSettings
 from .handler import CalendarJobHandler
@@ -23,32 +23,24 @@ configure_logging(settings.log_format, settings.log_level)
 broker = set_up_broker(settings.broker)
 database = Database(settings.database_url, max_connections=settings.consumer.threads + 1)
 handler = CalendarJobHandler(JobStore(database), lambda finished: send(broker, finished), base_url=settings.public_base_url)
-log = structlog.get_logger(__name__)
+
+
+def _fail_readable_job(exc: MessageDecodeError) -> None:
+    if exc.job_id:
+        handler.fail_undecodable(exc.job_id, exc.reason)
 
 
 def generate_calendar(*args, **kwargs) -> None:
-    structlog.contextvars.clear_contextvars()
-    try:
-        message = from_actor_arguments(GenerateCalendar, args, kwargs)
-    except MessageDecodeError as exc:
-        structlog.contextvars.bind_contextvars(job_id=exc.job_id)
-        log.error("message_undecodable", error=exc.reason)
-        if exc.job_id:
-            handler.fail_undecodable(exc.job_id, exc.reason)
-        raise  # declared in `throws`: not retried, dead-lettered
-
-    structlog.contextvars.bind_contextvars(job_id=message.job_id, correlation_id=message.correlation_id)
-    retries = CurrentMessage.get_current_message().options.get("retries", 0)
-    last_attempt = retries >= settings.consumer.max_retries
-    try:
-        handler.handle(message, last_attempt=last_attempt)
-    except TimeLimitExceeded as exc:
-        # An interrupt, not an Exception: the handler's own error path never saw it.
-        handler.record_failure(message, exc, last_attempt=last_attempt)
-        if not last_attempt:
-            raise
-    finally:
-        structlog.contextvars.clear_contextvars()
+    with decoded(GenerateCalendar, args, kwargs, on_undecodable=_fail_readable_job) as message:
+        retries = CurrentMessage.get_current_message().options.get("retries", 0)
+        last_attempt = retries >= settings.consumer.max_retries
+        try:
+            handler.handle(message, last_attempt=last_attempt)
+        except TimeLimitExceeded as exc:
+            # An interrupt, not an Exception: the handler's own error path never saw it.
+            handler.record_failure(message, exc, last_attempt=last_attempt)
+            if not last_attempt:
+                raise
 
 
 generate_calendar_actor = declare_actor(

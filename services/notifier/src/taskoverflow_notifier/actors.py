@@ -7,12 +7,12 @@ here, in order: settings, logging, the broker, the real adapters, and only then 
 from __future__ import annotations
 
 import dramatiq
-import structlog
 
+from taskoverflow_shared.actor_context import decoded
 from taskoverflow_shared.broker import MAX_BACKOFF_MS, declare_actor, set_up_broker
 from taskoverflow_shared.db import Database
 from taskoverflow_shared.logging import configure_logging
-from taskoverflow_shared.messages import CalendarJobFinished, MessageDecodeError, from_actor_arguments
+from taskoverflow_shared.messages import CalendarJobFinished, MessageDecodeError
 
 from .config import NotifierSettings
 from .handler import NotificationHandler, NotificationInFlight
@@ -28,28 +28,17 @@ handler = NotificationHandler(
     SnsPublisher(settings.sns_topic_arn, region=settings.sns_region, endpoint_url=settings.aws_endpoint_url),
     base_url=settings.public_base_url,
 )
-log = structlog.get_logger(__name__)
 
 
 def notify_calendar_job_finished(*args, **kwargs) -> None:
-    structlog.contextvars.clear_contextvars()
-    try:
-        message = from_actor_arguments(CalendarJobFinished, args, kwargs)
-    except MessageDecodeError as exc:
-        structlog.contextvars.bind_contextvars(job_id=exc.job_id)
-        log.error("message_undecodable", error=exc.reason)
-        raise  # declared in `throws`: not retried, dead-lettered
-
-    structlog.contextvars.bind_contextvars(job_id=message.job_id, correlation_id=message.correlation_id)
-    try:
-        handler.handle(message)
-    except NotificationInFlight as exc:
-        # A retry like any other (it counts against NOTIFY_MAX_RETRIES), but timed to the lease
-        # and not logged as an error. One second more: the lease has surely run out by then.
-        delay_ms = min(int(exc.retry_after_s * 1000) + 1_000, MAX_BACKOFF_MS)
-        raise dramatiq.Retry(str(exc), delay=delay_ms) from None
-    finally:
-        structlog.contextvars.clear_contextvars()
+    with decoded(CalendarJobFinished, args, kwargs) as message:
+        try:
+            handler.handle(message)
+        except NotificationInFlight as exc:
+            # A retry like any other (it counts against NOTIFY_MAX_RETRIES), but timed to the lease
+            # and not logged as an error. One second more: the lease has surely run out by then.
+            delay_ms = min(int(exc.retry_after_s * 1000) + 1_000, MAX_BACKOFF_MS)
+            raise dramatiq.Retry(str(exc), delay=delay_ms) from None
 
 
 # Every other exception (SNS unreachable, the database down) propagates: Dramatiq retries with
