@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import psycopg2
 import pytest
 
-from taskoverflow_shared.db import Database, _migrations, _numbered, execute_prepared, migrate
+from taskoverflow_shared.db import Database, _migrations, migrate
 
 pytestmark = pytest.mark.integration
 
@@ -165,27 +165,3 @@ def test_a_busy_pool_makes_the_next_caller_wait_instead_of_failing(db: Database)
         # Then the second caller waited for the connection and got it, rather than a PoolError
         assert waiter.result(timeout=30) == 1
         assert waited
-
-
-def test_a_prepared_statement_is_prepared_once_per_connection_and_answers_like_the_query(database_url: str) -> None:
-    db = Database(database_url, max_connections=1)
-    sql = "SELECT %s::int + %s::int, 'x'"
-    try:
-        with db.connection() as conn, conn.cursor() as cur:
-            execute_prepared(cur, sql, (2, 3))
-            first = cur.fetchall()
-            execute_prepared(cur, sql, (4, 5))
-            second = cur.fetchall()
-            cur.execute("SELECT count(*) FROM pg_prepared_statements")
-            (prepared,) = cur.fetchone()
-    finally:
-        db.close()
-
-    assert (first, second) == ([(5, "x")], [(9, "x")])
-    assert prepared == 1
-
-
-def test_sql_with_a_literal_percent_sign_is_not_prepared() -> None:
-    # Numbering the placeholders would mangle it; refusing is clearer than a wrong statement.
-    with pytest.raises(ValueError, match="placeholders"):
-        _numbered("SELECT * FROM todos WHERE title LIKE '100%' AND id = %s")

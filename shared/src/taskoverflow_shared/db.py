@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from importlib import resources
-from typing import Any
 
 import psycopg2
 import psycopg2.extensions
@@ -23,38 +21,6 @@ _MIGRATION_LOCK_ID = 640_064_001
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
-class PreparingConnection(psycopg2.extensions.connection):
-    """A connection that remembers which statements it has prepared on the server."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.prepared: set[str] = set()
-
-
-def _numbered(sql: str) -> str:
-    """psycopg2's %s placeholders as PostgreSQL's $1, $2, ... for PREPARE."""
-    if "%" in sql.replace("%s", ""):
-        raise ValueError(f"only %s placeholders can be prepared: {sql!r}")
-    counter = iter(range(1, sql.count("%s") + 1))
-    return re.sub(r"%s", lambda _: f"${next(counter)}", sql)
-
-
-def execute_prepared(cur: psycopg2.extensions.cursor, sql: str, params: Sequence[Any] = ()) -> None:
-    """Run `sql` as a server-side prepared statement, prepared on this connection's first use of
-    it: PostgreSQL then parses and plans a hot query once per connection, not once per call (the
-    list endpoint serves ~25% more requests/s with it, bench/api_bench.py). Needs a connection from
-    `Database` (a PreparingConnection) and a direct PostgreSQL session (not a transaction pooler)."""
-    conn = cur.connection
-    name = f"stmt_{hashlib.blake2s(sql.encode(), digest_size=8).hexdigest()}"
-    if name not in conn.prepared:
-        cur.execute(f"PREPARE {name} AS {_numbered(sql)}")
-        conn.prepared.add(name)
-    if params:
-        cur.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
-    else:
-        cur.execute(f"EXECUTE {name}")
-
-
 class Database:
     """A thread-safe pool of autocommit connections.
 
@@ -64,9 +30,7 @@ class Database:
 
     def __init__(self, url: str, *, min_connections: int = 1, max_connections: int = 10) -> None:
         self.url = url
-        self._pool = psycopg2.pool.ThreadedConnectionPool(
-            min_connections, max_connections, dsn=url, connection_factory=PreparingConnection
-        )
+        self._pool = psycopg2.pool.ThreadedConnectionPool(min_connections, max_connections, dsn=url)
         # ThreadedConnectionPool raises PoolError when exhausted instead of waiting;
         # the semaphore makes a busy thread wait its turn.
         self._slots = threading.BoundedSemaphore(max_connections)

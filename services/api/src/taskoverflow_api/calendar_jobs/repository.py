@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg2.extras
 
-from taskoverflow_shared.db import Database, execute_prepared
+from taskoverflow_shared.db import Database
 
 from ..todos.repository import selection_sql
 from .selection import Selection
@@ -76,8 +76,7 @@ class CalendarJobRepository:
 
     def status(self, job_id: str) -> dict[str, Any] | None:
         with self.db.connection() as conn, conn.cursor() as cur:
-            # Clients poll this: the hottest query of a calendar job.
-            execute_prepared(cur, f"SELECT {_STATUS_COLUMNS} FROM calendar_jobs WHERE id = %s", (job_id,))
+            cur.execute(f"SELECT {_STATUS_COLUMNS} FROM calendar_jobs WHERE id = %s", (job_id,))
             row = cur.fetchone()
         return None if row is None else _status(row)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from taskoverflow_shared.db import Database, execute_prepared
+from taskoverflow_shared.db import Database
 
 from ..timestamps import utc_now
 
@@ -58,12 +58,12 @@ class TodoRepository:
     def list(self, *, completed: bool | None = None, window_days: int | None = None) -> list[dict[str, Any]]:
         where, params = selection_sql(completed, window_days)
         with self.db.connection() as conn, conn.cursor() as cur:
-            execute_prepared(cur, f"SELECT {_COLUMNS} FROM todos{where} ORDER BY id", params)
+            cur.execute(f"SELECT {_COLUMNS} FROM todos{where} ORDER BY id", params)
             return [_as_dict(row) for row in cur.fetchall()]
 
     def get(self, todo_id: int) -> dict[str, Any] | None:
         with self.db.connection() as conn, conn.cursor() as cur:
-            execute_prepared(cur, f"SELECT {_COLUMNS} FROM todos WHERE id = %s", (todo_id,))
+            cur.execute(f"SELECT {_COLUMNS} FROM todos WHERE id = %s", (todo_id,))
             row = cur.fetchone()
         return None if row is None else _as_dict(row)
 
