@@ -23,7 +23,7 @@ import http_load
 import wrk_load
 from taskoverflow_devstack import embedded
 from taskoverflow_devstack.ports import free_port
-from taskoverflow_devstack.pytest_plugin import run_service, service_env, truncate_all
+from taskoverflow_devstack.services import run_service, service_env, truncate_all
 
 
 def _seed(base_url: str, count: int, truncate) -> None:
@@ -47,9 +47,7 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="api-bench-")))
         database_url = os.environ.get("BENCH_DATABASE_URL") or stack.enter_context(embedded.postgres(tmp / "pg"))
-        from taskoverflow_shared.db import migrate
-
-        migrate(database_url)
+        # The schema: the API migrates it at start (`python -m taskoverflow_api`), as in production.
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         env = service_env(DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1")

@@ -24,7 +24,7 @@ import requests
 
 from taskoverflow_devstack import embedded
 from taskoverflow_devstack.ports import free_port
-from taskoverflow_devstack.pytest_plugin import run_service, service_env, truncate_all
+from taskoverflow_devstack.services import run_service, service_env, truncate_all
 
 LOST_AFTER_S = 60.0
 
@@ -109,9 +109,7 @@ def main() -> int:
         logs.mkdir(parents=True, exist_ok=True)
         database_url = os.environ.get("BENCH_DATABASE_URL") or stack.enter_context(embedded.postgres(tmp / "pg"))
         redis_url = os.environ.get("BENCH_REDIS_URL") or stack.enter_context(embedded.redis())
-        from taskoverflow_shared.db import migrate
-
-        migrate(database_url)
+        # The schema: the API migrates it at start (`python -m taskoverflow_api`), as in production.
         port = free_port()
         env = service_env(
             DATABASE_URL=database_url, BROKER_URL=redis_url, PORT=str(port), HOST="127.0.0.1",

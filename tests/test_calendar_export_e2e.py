@@ -17,7 +17,8 @@ from ical.calendar_stream import IcsCalendarStream
 from jobs import dead_lettered_bodies, wait_for_job
 
 from taskoverflow_devstack.ports import free_port
-from taskoverflow_devstack.pytest_plugin import E2E_WORKER_SETTINGS, run_service
+from taskoverflow_devstack.pytest_plugin import E2E_WORKER_SETTINGS
+from taskoverflow_devstack.services import run_service
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
 from taskoverflow_shared.messages import GenerateCalendar
 from taskoverflow_shared.routing import GENERATE_CALENDAR_ACTOR, ICAL_QUEUE

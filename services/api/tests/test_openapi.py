@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from taskoverflow_api.openapi import document
 from taskoverflow_api.todos.validation import ValidationError, todo_fields
-from taskoverflow_devstack.pytest_plugin import truncate_all
+from taskoverflow_devstack.services import truncate_all
 
 # Bounded so the whole file runs in seconds: 40 generated cases per operation, positive and
 # negative, after schemathesis's explicit examples and its deterministic coverage cases.

@@ -22,9 +22,10 @@ import pytest
 import requests
 
 from . import embedded
-from .ports import free_port, wait_until
+from .ports import free_port
+from .services import run_service, service_env, truncate_all
 
-TABLES = ("todos", "calendar_jobs", "notifications")
+
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -88,51 +89,11 @@ def database_url(postgres_server_url: str) -> Iterator[str]:
     _drop_database(postgres_server_url, name)
 
 
-def truncate_all(database_url: str) -> None:
-    conn = psycopg2.connect(database_url)
-    with conn, conn.cursor() as cur:
-        cur.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
-    conn.close()
-
-
 @pytest.fixture
 def clean_database(database_url: str) -> str:
     """The session database, emptied before the test."""
     truncate_all(database_url)
     return database_url
-
-
-@contextlib.contextmanager
-def run_service(cmd: list[str], env: dict[str, str], *, log_path: Path, ready, what: str) -> Iterator[subprocess.Popen]:
-    """Start a service as its image would, wait until `ready()`, stop it with SIGTERM afterwards."""
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            try:
-                wait_until(lambda: _alive(proc) and ready(), timeout=60, what=what)
-            except (TimeoutError, ProcessLookupError):
-                raise RuntimeError(f"{what} did not start; its log:\n{log_path.read_text(errors='replace')[-4000:]}") from None
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _alive(proc: subprocess.Popen) -> bool:
-    if proc.poll() is not None:
-        raise ProcessLookupError(f"exited with status {proc.returncode}")
-    return True
-
-
-def service_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    env.update(LOG_FORMAT="json", PYTHONUNBUFFERED="1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
-    env.update(overrides)
-    return env
 
 
 @pytest.fixture(scope="session")
