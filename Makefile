@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PACKAGES := $(wildcard shared/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
 
 .DEFAULT_GOAL := help
-.PHONY: help install up test unit-tests bench bench-api bench-pipeline notifications constraints clean
+.PHONY: help install up test lint fmt unit-tests bench bench-api bench-pipeline notifications constraints clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,8 +23,16 @@ install: $(STAMP) ## Create .venv with every package installed editable
 up: install ## Run the whole system in the foreground (Ctrl-C stops it)
 	$(BIN)/python -m taskoverflow_devstack
 
-test: install ## Run every test (what CI runs)
+test: lint ## Run every check and every test (what CI runs)
 	$(BIN)/python -m pytest
+
+lint: install ## ruff: lint and formatting check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install ## Format the code (ruff) and apply ruff's safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 unit-tests: install ## Only the fast tests (no servers)
 	$(BIN)/python -m pytest -m "not integration"

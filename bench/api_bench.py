@@ -19,11 +19,12 @@ from pathlib import Path
 
 import requests
 
-import http_load
-import wrk_load
 from taskoverflow_devstack import embedded
 from taskoverflow_devstack.ports import free_port
 from taskoverflow_devstack.services import run_service, service_env, truncate_all
+
+import http_load
+import wrk_load
 
 
 def _seed(base_url: str, count: int, truncate) -> None:
@@ -54,18 +55,27 @@ def main() -> int:
         env.pop("BROKER_URL", None)
         ready = lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok  # noqa: E731
         stack.enter_context(
-            run_service([sys.executable, "-m", "taskoverflow_api"], env, log_path=tmp / "api.log", ready=ready, what="the API")
+            run_service(
+                [sys.executable, "-m", "taskoverflow_api"], env, log_path=tmp / "api.log", ready=ready, what="the API"
+            )
         )
         use_wrk = args.generator == "wrk" or (args.generator == "auto" and wrk_load.available())
         drive = wrk_load.drive if use_wrk else http_load.drive
-        print(f"API: gunicorn workers={env.get('WEB_CONCURRENCY', 'default (cores + 1)')}; load: "
-              f"{'wrk' if use_wrk else 'python client'}, concurrency={args.concurrency}, "
-              f"warm-up {args.warmup:.0f} s, measured {args.duration:.0f} s")
+        print(
+            f"API: gunicorn workers={env.get('WEB_CONCURRENCY', 'default (cores + 1)')}; load: "
+            f"{'wrk' if use_wrk else 'python client'}, concurrency={args.concurrency}, "
+            f"warm-up {args.warmup:.0f} s, measured {args.duration:.0f} s"
+        )
         print(f"{'todos':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")
         for size in args.sizes:
             _seed(base_url, size, lambda: truncate_all(database_url))
-            seen = drive(f"{base_url}/api/v1/todos", concurrency=args.concurrency, warmup_s=args.warmup, duration_s=args.duration)
-            print(f"{size:>6} {seen.per_second:>9.0f} {seen.p50_ms:>8.2f} {seen.p99_ms:>8.2f} {seen.non_200:>8}", flush=True)
+            seen = drive(
+                f"{base_url}/api/v1/todos", concurrency=args.concurrency, warmup_s=args.warmup, duration_s=args.duration
+            )
+            print(
+                f"{size:>6} {seen.per_second:>9.0f} {seen.p50_ms:>8.2f} {seen.p99_ms:>8.2f} {seen.non_200:>8}",
+                flush=True,
+            )
     return 0
 
 

@@ -112,27 +112,46 @@ def main() -> int:
         # The schema: the API migrates it at start (`python -m taskoverflow_api`), as in production.
         port = free_port()
         env = service_env(
-            DATABASE_URL=database_url, BROKER_URL=redis_url, PORT=str(port), HOST="127.0.0.1",
-            PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", QUEUE_NAMESPACE=f"bench{os.getpid()}",
+            DATABASE_URL=database_url,
+            BROKER_URL=redis_url,
+            PORT=str(port),
+            HOST="127.0.0.1",
+            PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+            QUEUE_NAMESPACE=f"bench{os.getpid()}",
         )
         health = lambda: requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).ok  # noqa: E731
         worker_ready = lambda: b"ready for action" in (logs / "worker.log").read_bytes()  # noqa: E731
-        stack.enter_context(run_service([sys.executable, "-m", "taskoverflow_api"], env,
-                                        log_path=logs / "api.log", ready=health, what="the API"))
-        stack.enter_context(run_service([sys.executable, "-m", "taskoverflow_calendar_worker"], env,
-                                        log_path=logs / "worker.log", ready=worker_ready, what="the worker"))
+        stack.enter_context(
+            run_service(
+                [sys.executable, "-m", "taskoverflow_api"], env, log_path=logs / "api.log", ready=health, what="the API"
+            )
+        )
+        stack.enter_context(
+            run_service(
+                [sys.executable, "-m", "taskoverflow_calendar_worker"],
+                env,
+                log_path=logs / "worker.log",
+                ready=worker_ready,
+                what="the worker",
+            )
+        )
         defaults = "service defaults (cores + 1 each)"
-        print(f"broker: Redis; API workers={env.get('WEB_CONCURRENCY', defaults)}; calendar-worker processes="
-              f"{env.get('WORKER_PROCESSES', defaults)} threads={env.get('WORKER_THREADS', '1')}; {args.jobs} jobs, "
-              f"{args.clients} clients, polling every {args.poll_ms:g} ms")
+        print(
+            f"broker: Redis; API workers={env.get('WEB_CONCURRENCY', defaults)}; calendar-worker processes="
+            f"{env.get('WORKER_PROCESSES', defaults)} threads={env.get('WORKER_THREADS', '1')}; {args.jobs} jobs, "
+            f"{args.clients} clients, polling every {args.poll_ms:g} ms"
+        )
         print(f"{'todos':>6} {'jobs/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7} {'lost':>5}")
         for todos in args.todos:
             _seed(database_url, todos)
             _run(port, min(20, args.jobs), args.clients, args.poll_ms / 1000)  # warm-up
             result = _run(port, args.jobs, args.clients, args.poll_ms / 1000)
             done = result["latencies"]
-            print(f"{todos:>6} {len(done) / result['elapsed']:>8.1f} {_quantile(done, .5) * 1000:>8.1f}"
-                  f" {_quantile(done, .99) * 1000:>8.1f} {result['failures']:>7} {result['lost']:>5}", flush=True)
+            print(
+                f"{todos:>6} {len(done) / result['elapsed']:>8.1f} {_quantile(done, 0.5) * 1000:>8.1f}"
+                f" {_quantile(done, 0.99) * 1000:>8.1f} {result['failures']:>7} {result['lost']:>5}",
+                flush=True,
+            )
     return 0
 
 

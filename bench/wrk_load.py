@@ -25,7 +25,9 @@ def drive(url: str, *, concurrency: int, warmup_s: float, duration_s: float) -> 
     """`concurrency` keep-alive connections on one wrk thread (enough here, and the least CPU); the warm-up is a run of its own."""
     base = ["wrk", "-t", "1", "-c", str(concurrency)]
     subprocess.run([*base, "-d", f"{warmup_s:g}s", url], capture_output=True, check=True)
-    out = subprocess.run([*base, "-d", f"{duration_s:g}s", "--latency", url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [*base, "-d", f"{duration_s:g}s", "--latency", url], capture_output=True, text=True, check=True
+    ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))

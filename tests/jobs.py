@@ -44,7 +44,9 @@ def dead_lettered_bodies(env: Mapping[str, str], queue: str) -> list[bytes]:
     return list(client.hgetall(f"{namespace}:{queue}.XQ.msgs").values())
 
 
-def notifications_for(env: Mapping[str, str], inbox_url: str, job_id: str, *, timeout: float = 30, settle: float = 3) -> list[dict]:
+def notifications_for(
+    env: Mapping[str, str], inbox_url: str, job_id: str, *, timeout: float = 30, settle: float = 3
+) -> list[dict]:
     """The notifications a subscriber received for `job_id`: waits for the first, then `settle`
     seconds more so a duplicate would be seen too. Each is {"body", "attributes"}."""
     from taskoverflow_devstack.aws_resources import aws_client

@@ -14,7 +14,6 @@ import psycopg2
 import pytest
 import requests
 from ical.calendar_stream import IcsCalendarStream
-from jobs import dead_lettered_bodies, wait_for_job
 
 from taskoverflow_devstack.ports import free_port
 from taskoverflow_devstack.pytest_plugin import E2E_WORKER_SETTINGS
@@ -22,6 +21,8 @@ from taskoverflow_devstack.services import run_service
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
 from taskoverflow_shared.messages import GenerateCalendar
 from taskoverflow_shared.routing import GENERATE_CALENDAR_ACTOR, ICAL_QUEUE
+
+from jobs import dead_lettered_bodies, wait_for_job
 
 pytestmark = pytest.mark.integration
 MAX_ATTEMPTS = int(E2E_WORKER_SETTINGS["WORKER_MAX_RETRIES"]) + 1
@@ -67,8 +68,12 @@ def _broker_like_the_api(stack):
 def test_a_job_ends_in_a_calendar_both_parsers_read(stack, clean_database) -> None:
     api = stack.base_url
     # Given three todos: one to place, one done, one without a deadline
-    call = _todo(api, title="Call Ana, then Bo; maybe 🎉 中文 שלום", description="line one\nline two",
-                 deadline_at="2026-12-27T10:00:00+10:00")
+    call = _todo(
+        api,
+        title="Call Ana, then Bo; maybe 🎉 中文 שלום",
+        description="line one\nline two",
+        deadline_at="2026-12-27T10:00:00+10:00",
+    )
     done = _todo(api, title="Pay rent", completed=True, deadline_at="2026-12-01T09:30:00")
     _todo(api, title="Someday")
 
@@ -107,7 +112,7 @@ def test_the_calendar_shows_todos_as_they_were_when_asked(stack, clean_database)
     requests.put(f"{api}/api/v1/todos/{todo['id']}", json={"title": "After"})
 
     wait_for_job(started["task_url"])
-    calendar = requests.get(f"{started['task_url'][:-len('status')]}result").text
+    calendar = requests.get(f"{started['task_url'][: -len('status')]}result").text
     assert "SUMMARY:Before" in calendar and "After" not in calendar
 
 
@@ -154,7 +159,10 @@ def test_unknown_and_unfinished_jobs_answer_404(stack, clean_database) -> None:
             response = requests.get(f"{api}/api/v1/todos/ical/{job_id}/{leaf}")
             assert (response.status_code, response.json()) == (404, {"error": "Task not found"})
     unfinished = requests.get(f"{api}/api/v1/todos/ical/{pending}/result")
-    assert (unfinished.status_code, unfinished.json()) == (404, {"error": "Task not finished", "task_status": "PENDING"})
+    assert (unfinished.status_code, unfinished.json()) == (
+        404,
+        {"error": "Task not finished", "task_status": "PENDING"},
+    )
 
 
 def test_a_failing_job_is_retried_then_fails_with_a_reason(stack, clean_database) -> None:
@@ -176,8 +184,9 @@ def test_an_undecodable_message_fails_its_job_and_is_dead_lettered(stack, clean_
     broker = _broker_like_the_api(stack)
     # A message from a future sender: version 99 of the schema
     body = {"type": "generate_calendar", "version": 99, "job_id": job_id}
-    broker.enqueue(dramatiq.Message(queue_name=ICAL_QUEUE, actor_name=GENERATE_CALENDAR_ACTOR,
-                                    args=(body,), kwargs={}, options={}))
+    broker.enqueue(
+        dramatiq.Message(queue_name=ICAL_QUEUE, actor_name=GENERATE_CALENDAR_ACTOR, args=(body,), kwargs={}, options={})
+    )
 
     status = wait_for_job(f"{api}/api/v1/todos/ical/{job_id}/status")
     assert status["task_status"] == "FAILURE" and "version" in status["error"]
@@ -205,10 +214,13 @@ def test_an_unreachable_broker_answers_503_and_leaves_no_job(stack, clean_databa
     env = dict(stack.env, PORT=str(port), WEB_CONCURRENCY="1")
     dead = f"http://127.0.0.1:{free_port()}"
     env.update(AWS_ENDPOINT_URL=dead) if env["BROKER_URL"].startswith("sqs") else env.update(
-        BROKER_URL=f"redis://127.0.0.1:{free_port()}/0")
+        BROKER_URL=f"redis://127.0.0.1:{free_port()}/0"
+    )
     base = f"http://127.0.0.1:{port}"
     ready = lambda: requests.get(f"{base}/api/v1/health", timeout=1).ok  # noqa: E731
-    with run_service([sys.executable, "-m", "taskoverflow_api"], env, log_path=tmp_path / "api.log", ready=ready, what="API"):
+    with run_service(
+        [sys.executable, "-m", "taskoverflow_api"], env, log_path=tmp_path / "api.log", ready=ready, what="API"
+    ):
         # When a calendar is asked for
         response = requests.post(f"{base}/api/v1/todos/ical", timeout=60)
 
@@ -218,7 +230,12 @@ def test_an_unreachable_broker_answers_503_and_leaves_no_job(stack, clean_databa
 
 
 def test_the_worker_refuses_to_start_without_its_configuration() -> None:
-    result = subprocess.run([sys.executable, "-m", "taskoverflow_calendar_worker"], env={"PATH": "/usr/bin"},
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "taskoverflow_calendar_worker"],
+        env={"PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "BROKER_URL" in result.stderr or "DATABASE_URL" in result.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCKERFILES = sorted(ROOT.glob("services/*/Dockerfile")) + [ROOT / "tools/queue-demo/Dockerfile"]
+DOCKERFILES = [*sorted(ROOT.glob("services/*/Dockerfile")), ROOT / "tools/queue-demo/Dockerfile"]
 SERVICES = {path.parent.name: path for path in sorted(ROOT.glob("services/*/src/taskoverflow_*"))}
 
 
@@ -33,8 +33,11 @@ def test_a_service_imports_only_itself_shared_and_libraries(package: Path) -> No
     for module in package.rglob("*.py"):
         tree = ast.parse(module.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+            )
             for name in names:
                 top = name.split(".")[0]
                 if top.startswith("taskoverflow_"):

@@ -9,11 +9,12 @@ import uuid
 import psycopg2
 import pytest
 import requests
-from jobs import notifications_for, wait_for_job
 
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
 from taskoverflow_shared.messages import GenerateCalendar
 from taskoverflow_shared.routing import ICAL_QUEUE
+
+from jobs import notifications_for, wait_for_job
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +30,9 @@ def test_a_successful_job_is_announced_once_with_its_result_url(stack, clean_dat
     assert len(received) == 1, received
     [notification] = received
     assert notification["attributes"] == {
-        "event_type": "calendar_job.finished", "job_id": started["task_id"], "status": "SUCCESS",
+        "event_type": "calendar_job.finished",
+        "job_id": started["task_id"],
+        "status": "SUCCESS",
     }
     assert f"{api}/api/v1/todos/ical/{started['task_id']}/result" in notification["body"]
     assert "Events: 1" in notification["body"]

@@ -76,7 +76,10 @@ def test_a_declared_actor_receives_what_send_sent(broker, message_type, message,
         received.append(from_actor_arguments(message_type, args, kwargs))
 
     actor = declare_actor(
-        broker, message_type, consume, _consumer(max_retries=0, min_backoff_ms=10, max_backoff_ms=100, time_limit_ms=10_000)
+        broker,
+        message_type,
+        consume,
+        _consumer(max_retries=0, min_backoff_ms=10, max_backoff_ms=100, time_limit_ms=10_000),
     )
     assert (actor.actor_name, actor.queue_name) == (actor_name, queue_name)
     worker = dramatiq.Worker(broker, worker_timeout=100)
@@ -95,7 +98,9 @@ def test_a_declared_actor_receives_what_send_sent(broker, message_type, message,
 
 def test_declare_actor_caps_backoffs_below_what_sqs_can_delay(broker):
     actor = declare_actor(
-        broker, GenerateCalendar, lambda *a, **k: None,
+        broker,
+        GenerateCalendar,
+        lambda *a, **k: None,
         _consumer(max_retries=20, min_backoff_ms=2_000_000, max_backoff_ms=3_600_000, time_limit_ms=60_000),
     )
 
@@ -106,7 +111,9 @@ def test_declare_actor_caps_backoffs_below_what_sqs_can_delay(broker):
 
 def test_declare_actor_keeps_backoffs_under_the_cap(broker):
     actor = declare_actor(
-        broker, CalendarJobFinished, lambda *a, **k: None,
+        broker,
+        CalendarJobFinished,
+        lambda *a, **k: None,
         _consumer(max_retries=3, min_backoff_ms=1_000, max_backoff_ms=60_000, time_limit_ms=5_000),
     )
 
@@ -116,7 +123,9 @@ def test_declare_actor_keeps_backoffs_under_the_cap(broker):
 def test_a_late_retry_is_delayed_no_more_than_sqs_allows(broker):
     # Given an actor asking for backoffs up to an hour, and a message already retried 20 times
     declare_actor(
-        broker, GenerateCalendar, lambda *a, **k: None,
+        broker,
+        GenerateCalendar,
+        lambda *a, **k: None,
         _consumer(max_retries=50, min_backoff_ms=1_000, max_backoff_ms=3_600_000, time_limit_ms=60_000),
     )
     message = dramatiq.Message(

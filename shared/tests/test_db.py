@@ -55,7 +55,7 @@ def empty_database_url(database_url: str) -> Iterator[str]:
 
 
 def test_the_migrations_are_numbered_without_gaps() -> None:
-    assert ALL_VERSIONS == list(range(1, len(ALL_VERSIONS) + 1))
+    assert list(range(1, len(ALL_VERSIONS) + 1)) == ALL_VERSIONS
 
 
 def test_migrate_applies_every_migration_to_an_empty_database(empty_database_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import uuid
@@ -29,8 +30,14 @@ def generate_body(**changes) -> dict:
 
 def finished_body(**changes) -> dict:
     return {
-        "type": "calendar_job_finished", "version": 1, "job_id": JOB_ID, "status": "SUCCESS",
-        "event_count": 3, "error": None, "correlation_id": None, **changes,
+        "type": "calendar_job_finished",
+        "version": 1,
+        "job_id": JOB_ID,
+        "status": "SUCCESS",
+        "event_count": 3,
+        "error": None,
+        "correlation_id": None,
+        **changes,
     }
 
 
@@ -54,7 +61,7 @@ def decode_error(cls, body: str | bytes) -> MessageDecodeError:
         GenerateCalendar(job_id=JOB_ID),
         GenerateCalendar(job_id=JOB_ID, correlation_id="req-7"),
         CalendarJobFinished(job_id=JOB_ID, status="SUCCESS", event_count=0),
-        CalendarJobFinished(job_id=JOB_ID, status="FAILURE", error="ValueError: bad, \"quoted\" 🎉", correlation_id="r"),
+        CalendarJobFinished(job_id=JOB_ID, status="FAILURE", error='ValueError: bad, "quoted" 🎉', correlation_id="r"),
     ],
     ids=repr,
 )
@@ -168,10 +175,8 @@ def test_a_job_id_that_is_not_a_canonical_uuid_is_refused_and_not_reported(body,
 
 @given(body=st.binary() | st.text())
 def test_decode_of_any_bytes_or_text_raises_only_message_decode_error(body):
-    try:
+    with contextlib.suppress(MessageDecodeError):
         decode(GenerateCalendar, body)
-    except MessageDecodeError:
-        pass
 
 
 json_values = st.recursive(

@@ -10,7 +10,7 @@ from taskoverflow_shared import settings
 from taskoverflow_shared.settings import ConfigError
 
 
-def config_error(call, *args, **kwargs) -> ConfigError:  # noqa: ANN001 - any settings reader
+def config_error(call, *args, **kwargs) -> ConfigError:
     with pytest.raises(ConfigError) as raised:
         call(*args, **kwargs)
     return raised.value

@@ -24,7 +24,12 @@ def test_defaults_need_only_a_database_url() -> None:
 
     assert settings.database_url == GOOD_DATABASE_URL
     # One more gunicorn worker than cores: a worker waiting on PostgreSQL leaves its core to another.
-    assert (settings.port, settings.host, settings.workers, settings.threads) == (6400, "127.0.0.1", (os.cpu_count() or 1) + 1, 1)
+    assert (settings.port, settings.host, settings.workers, settings.threads) == (
+        6400,
+        "127.0.0.1",
+        (os.cpu_count() or 1) + 1,
+        1,
+    )
     assert settings.public_base_url == "http://localhost:6400"
     assert settings.broker is None
 

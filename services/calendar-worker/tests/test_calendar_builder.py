@@ -328,8 +328,22 @@ def test_ten_thousand_todos_give_ten_thousand_events():
 
 # Pieces that break naive escaping or folding, mixed into arbitrary text.
 _TEXT_PIECES = [
-    ",", ";", "\\", "\n", "\t", "\\N", "\\n", "\\,", "\\" * 40,
-    "🎉", "👩\u200d💻", "中文字", "עברית", "مرحبا", "\u202e", "e\u0301",
+    ",",
+    ";",
+    "\\",
+    "\n",
+    "\t",
+    "\\N",
+    "\\n",
+    "\\,",
+    "\\" * 40,
+    "🎉",
+    "👩\u200d💻",
+    "中文字",
+    "עברית",
+    "مرحبا",
+    "\u202e",
+    "e\u0301",
 ]
 _CONTROL_PIECES = ["\r", "\r\n", "\x01", "\x0b", "\x1f", "\x7f"]
 

@@ -10,12 +10,33 @@ from taskoverflow_calendar_worker.calendar_builder import build_calendar
 from taskoverflow_shared.messages import CalendarJobFinished, GenerateCalendar
 
 TODOS = [
-    {"id": 1, "title": "Pay rent", "description": "Landlord, Bob", "completed": False,
-     "deadline_at": "2024-06-01T09:00:00", "created_at": "2024-04-01T08:00:00", "updated_at": "2024-04-01T08:00:00"},
-    {"id": 2, "title": "Ship it 🚀", "description": None, "completed": True,
-     "deadline_at": "2024-06-02T09:00:00", "created_at": "2024-04-01T08:00:00", "updated_at": "2024-04-03T08:00:00"},
-    {"id": 3, "title": "Someday", "description": None, "completed": False,
-     "deadline_at": None, "created_at": "2024-04-01T08:00:00", "updated_at": "2024-04-01T08:00:00"},
+    {
+        "id": 1,
+        "title": "Pay rent",
+        "description": "Landlord, Bob",
+        "completed": False,
+        "deadline_at": "2024-06-01T09:00:00",
+        "created_at": "2024-04-01T08:00:00",
+        "updated_at": "2024-04-01T08:00:00",
+    },
+    {
+        "id": 2,
+        "title": "Ship it 🚀",
+        "description": None,
+        "completed": True,
+        "deadline_at": "2024-06-02T09:00:00",
+        "created_at": "2024-04-01T08:00:00",
+        "updated_at": "2024-04-03T08:00:00",
+    },
+    {
+        "id": 3,
+        "title": "Someday",
+        "description": None,
+        "completed": False,
+        "deadline_at": None,
+        "created_at": "2024-04-01T08:00:00",
+        "updated_at": "2024-04-01T08:00:00",
+    },
 ]
 # The builder raises on this snapshot: the failure path runs for real, without monkeypatching.
 BROKEN_TODOS = [{**TODOS[0], "deadline_at": "not a date"}]
@@ -116,9 +137,7 @@ def test_a_build_error_on_the_last_attempt_fails_the_job_and_announces_it(store,
     assert row.status == "FAILURE"
     assert row.error.startswith("ValueError: ") and "not a date" in row.error
     assert (row.ics, row.announced, row.attempts) == (None, True, 2)
-    assert announced == [
-        CalendarJobFinished(job_id=job_id, status="FAILURE", error=row.error, correlation_id="req-42")
-    ]
+    assert announced == [CalendarJobFinished(job_id=job_id, status="FAILURE", error=row.error, correlation_id="req-42")]
 
 
 def test_a_missing_job_is_dropped_quietly(store, announced, handler):
@@ -155,7 +174,9 @@ def test_an_undecodable_message_fails_its_job_and_announces_it(store, announced,
 
     row = store.rows[job_id]
     assert (row.status, row.error, row.announced) == (
-        "FAILURE", "message could not be decoded: generate_calendar: unknown fields ['extra']", True
+        "FAILURE",
+        "message could not be decoded: generate_calendar: unknown fields ['extra']",
+        True,
     )
     assert announced == [
         CalendarJobFinished(job_id=job_id, status="FAILURE", error="generate_calendar: unknown fields ['extra']")

@@ -84,14 +84,16 @@ def job_id() -> str:
 
 @pytest.fixture
 def sns(aws_endpoint: str):
-    return boto3.client("sns", endpoint_url=aws_endpoint, region_name=REGION,
-                        aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(
+        "sns", endpoint_url=aws_endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test"
+    )
 
 
 @pytest.fixture
 def sqs(aws_endpoint: str):
-    return boto3.client("sqs", endpoint_url=aws_endpoint, region_name=REGION,
-                        aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(
+        "sqs", endpoint_url=aws_endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test"
+    )
 
 
 @pytest.fixture
@@ -108,8 +110,13 @@ def subscribe_queue(sns, sqs, topic_arn: str):
         url = sqs.create_queue(QueueName=f"notifier-sub-{uuid.uuid4().hex[:12]}")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         # moto delivers without the queue policy AWS would need (sqs:SendMessage for the topic).
-        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn,
-                      Attributes={"RawMessageDelivery": "true" if raw else "false"}, ReturnSubscriptionArn=True)
+        sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes={"RawMessageDelivery": "true" if raw else "false"},
+            ReturnSubscriptionArn=True,
+        )
         return url
 
     return subscribe

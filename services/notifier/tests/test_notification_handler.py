@@ -104,4 +104,3 @@ def test_each_publish_logs_what_was_sent(handler, job_id) -> None:
     assert f"/api/v1/todos/ical/{job_id}/result" in published["body"]
     assert published["sns_message_id"] == "fake-message-1"
     assert [line["event"] for line in logs][-1] == "notification_already_published"
-

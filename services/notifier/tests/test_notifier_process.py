@@ -89,8 +89,9 @@ def drain(sqs, queue_url: str, *, at_least: int = 1) -> list[dict]:
     messages: list[dict] = []
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                    MessageAttributeNames=["All"]).get("Messages", [])
+        batch = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+        ).get("Messages", [])
         if not batch and len(messages) >= at_least:
             break
         messages += batch
@@ -107,8 +108,9 @@ def dead_lettered(sqs, env: dict[str, str]) -> list[dict]:
 def notification_row(database_url: str, job_id: str) -> tuple | None:
     conn = psycopg2.connect(database_url)
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT claimed_at IS NOT NULL, published_at IS NOT NULL FROM notifications WHERE job_id = %s",
-                    (job_id,))
+        cur.execute(
+            "SELECT claimed_at IS NOT NULL, published_at IS NOT NULL FROM notifications WHERE job_id = %s", (job_id,)
+        )
         row = cur.fetchone()
     conn.close()
     return row
@@ -156,8 +158,15 @@ def test_when_sns_refuses_the_message_is_retried_then_dead_lettered(
 def test_an_undecodable_message_is_dead_lettered_at_once(notifier_env, broker, log_path, sqs) -> None:
     body = {"type": "calendar_job_finished", "version": 1, "job_id": str(uuid.uuid4()), "status": "DONE"}
     with start_notifier(notifier_env, log_path):
-        broker.enqueue(dramatiq.Message(queue_name=NOTIFICATIONS_QUEUE, actor_name=NOTIFY_JOB_FINISHED_ACTOR,
-                                        args=(body,), kwargs={}, options={}))
+        broker.enqueue(
+            dramatiq.Message(
+                queue_name=NOTIFICATIONS_QUEUE,
+                actor_name=NOTIFY_JOB_FINISHED_ACTOR,
+                args=(body,),
+                kwargs={},
+                options={},
+            )
+        )
         [undecodable] = wait_for_event(log_path, "message_undecodable")
         dead = dead_lettered(sqs, notifier_env)
 
@@ -188,7 +197,8 @@ def test_a_job_end_claimed_by_a_delivery_that_died_is_published_after_the_lease(
 
     # Then it was not dropped as "in flight": it was retried when the lease ran out, and published
     assert [line["event"] for line in log_events(log_path) if line.get("job_id") == job_id] == [
-        "notification_in_flight", "notification_published",
+        "notification_in_flight",
+        "notification_published",
     ]
     [message] = drain(sqs, subscriber)
     assert message["MessageAttributes"]["job_id"]["StringValue"] == job_id

@@ -15,7 +15,11 @@ log = structlog.get_logger(__name__)
 
 @contextlib.contextmanager
 def decoded(
-    message_type: type[Msg], args: tuple, kwargs: dict, *, on_undecodable: Callable[[MessageDecodeError], None] | None = None
+    message_type: type[Msg],
+    args: tuple,
+    kwargs: dict,
+    *,
+    on_undecodable: Callable[[MessageDecodeError], None] | None = None,
 ) -> Iterator[Msg]:
     """Yield the decoded message with the log context bound; the context is cleared afterwards.
 

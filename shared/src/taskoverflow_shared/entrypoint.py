@@ -37,15 +37,21 @@ def migrate_or_exit(service: str, database_url: str) -> None:
 def exec_dramatiq(actors_module: str, *, queue: str, consumer: ConsumerSettings) -> NoReturn:
     """Replace this process with Dramatiq's CLI consuming `queue` only, as the image runs it."""
     # Dramatiq reads its consumer timeout from the environment, not from a CLI flag.
-    os.environ["dramatiq_worker_timeout"] = str(consumer.idle_poll_ms)
+    os.environ["dramatiq_worker_timeout"] = str(consumer.idle_poll_ms)  # noqa: SIM112 - dramatiq reads this lower-case name
     os.execv(
         sys.executable,
         [
-            sys.executable, "-m", "dramatiq", actors_module,
+            sys.executable,
+            "-m",
+            "dramatiq",
+            actors_module,
             # Only this service's queue: the broker declares every queue it may send to.
-            "--queues", queue,
-            "--processes", str(consumer.processes),
-            "--threads", str(consumer.threads),
+            "--queues",
+            queue,
+            "--processes",
+            str(consumer.processes),
+            "--threads",
+            str(consumer.threads),
             *sys.argv[1:],
         ],
     )

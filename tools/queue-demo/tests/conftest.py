@@ -73,11 +73,7 @@ def moto_url(tmp_path_factory):
 
 def base_env(**overrides: str) -> dict[str, str]:
     """The test process's environment without any AWS setting of the machine's own."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("AWS_") and key not in RICH_OVERRIDES
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_") and key not in RICH_OVERRIDES}
     env.update(
         AWS_ACCESS_KEY_ID="test",
         AWS_SECRET_ACCESS_KEY="test",
@@ -107,9 +103,7 @@ class Output:
         for line in self.stdout.splitlines():
             if match := SUMMARY.fullmatch(line):
                 key = "total" if match["total"] else match["client"].strip('"')
-                self.summary[key] = {
-                    name: int(match[name]) for name in ("received", "out_of_order", "duplicates")
-                }
+                self.summary[key] = {name: int(match[name]) for name in ("received", "out_of_order", "duplicates")}
             elif match := ARRIVAL.fullmatch(line):
                 assert int(match["hh"]) < 24 and int(match["mm"]) < 60 and int(match["ss"]) < 60
                 self.arrivals.append((match["client"], match["body"]))

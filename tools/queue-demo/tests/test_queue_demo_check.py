@@ -87,9 +87,7 @@ def test_summary_lines_are_sorted_by_client_with_the_total_last():
 def test_a_client_name_with_spaces_or_quotes_stays_on_one_parseable_line():
     summary = count([Arrival('ann "a=b" lee', "Message 0")])
 
-    assert summary_lines(summary)[0] == (
-        r'check client="ann \"a=b\" lee" received=1 out_of_order=0 duplicates=0'
-    )
+    assert summary_lines(summary)[0] == (r'check client="ann \"a=b\" lee" received=1 out_of_order=0 duplicates=0')
 
 
 def test_nothing_received_still_prints_a_total():

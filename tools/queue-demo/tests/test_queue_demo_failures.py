@@ -41,21 +41,20 @@ def test_region_defaults_to_us_east_1(demo, sqs):
     # The sqs fixture makes the queue in us-east-1; the tool is given no region.
     sqs.create_queue(QueueName="csse6400_prac")
 
-    result = demo.run(
-        "--name", "csse6400_prac", "--client-name", "alice", "--count", "3", AWS_DEFAULT_REGION=None
-    )
+    result = demo.run("--name", "csse6400_prac", "--client-name", "alice", "--count", "3", AWS_DEFAULT_REGION=None)
 
     assert result.returncode == 0, result.stderr
-    assert sqs.get_queue_attributes(
-        QueueUrl=sqs.get_queue_url(QueueName="csse6400_prac")["QueueUrl"],
-        AttributeNames=["ApproximateNumberOfMessages"],
-    )["Attributes"]["ApproximateNumberOfMessages"] == "3"
+    assert (
+        sqs.get_queue_attributes(
+            QueueUrl=sqs.get_queue_url(QueueName="csse6400_prac")["QueueUrl"],
+            AttributeNames=["ApproximateNumberOfMessages"],
+        )["Attributes"]["ApproximateNumberOfMessages"]
+        == "3"
+    )
 
 
 def test_an_unreachable_endpoint_is_reported(offline_demo, unused_url):
-    result = offline_demo.run(
-        "--name", "csse6400_prac", "--receive", AWS_ENDPOINT_URL=unused_url, AWS_MAX_ATTEMPTS="2"
-    )
+    result = offline_demo.run("--name", "csse6400_prac", "--receive", AWS_ENDPOINT_URL=unused_url, AWS_MAX_ATTEMPTS="2")
 
     assert_one_line_error(result, "Could not connect to the endpoint URL", unused_url)
 
@@ -68,9 +67,7 @@ class Throttling(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         type(self).requests += 1
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = json.dumps(
-            {"__type": "com.amazonaws.sqs#ThrottlingException", "message": "Rate exceeded"}
-        )
+        body = json.dumps({"__type": "com.amazonaws.sqs#ThrottlingException", "message": "Rate exceeded"})
         self.send_response(400)
         self.send_header("Content-Type", "application/x-amz-json-1.0")
         self.send_header("Content-Length", str(len(body)))

@@ -21,10 +21,9 @@ def interrupts():
 def test_a_stop_inside_held_waits_until_the_block_is_done(interrupts):
     finished = False
 
-    with pytest.raises(KeyboardInterrupt):
-        with interrupts.held():
-            os.kill(os.getpid(), signal.SIGINT)
-            finished = True
+    with pytest.raises(KeyboardInterrupt), interrupts.held():
+        os.kill(os.getpid(), signal.SIGINT)
+        finished = True
 
     assert finished
 
@@ -32,11 +31,10 @@ def test_a_stop_inside_held_waits_until_the_block_is_done(interrupts):
 def test_a_second_stop_inside_held_is_not_held_back(interrupts):
     finished = False
 
-    with pytest.raises(KeyboardInterrupt):
-        with interrupts.held():
-            os.kill(os.getpid(), signal.SIGTERM)
-            os.kill(os.getpid(), signal.SIGTERM)
-            finished = True
+    with pytest.raises(KeyboardInterrupt), interrupts.held():
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)
+        finished = True
 
     assert not finished
 

@@ -34,9 +34,7 @@ def receive_all(demo, queue_name):
 
 def test_standard_queue_delivers_all_100(demo):
     # Given a standard queue and one publisher, run through the installed console script
-    published = demo.run(
-        "--name", STANDARD, "--client-name", "alice", "--create", console_script=True
-    )
+    published = demo.run("--name", STANDARD, "--client-name", "alice", "--create", console_script=True)
     assert published.returncode == 0, published.stderr
     assert "Sent 100 messages to csse6400_prac as alice" in published.stdout
 
@@ -124,9 +122,7 @@ def test_two_publishers_and_two_subscribers_lose_nothing(demo, sqs, queue_name):
     # each, as moto spins while a FIFO group is locked and slows as it fills)
     clients = ("alice", "bob")
     publishers = [
-        demo.start(
-            "--name", queue_name, "--client-name", client, "--count", "30", "--prepend", f"{client} "
-        )
+        demo.start("--name", queue_name, "--client-name", client, "--count", "30", "--prepend", f"{client} ")
         for client in clients
     ]
     for publisher in publishers:

@@ -31,7 +31,9 @@ class ApiSettings:
             database_url=settings.database_url(env),
             # The todo API runs without a broker; calendar jobs need one.
             broker=BrokerSettings.from_env(env) if settings.optional(env, "BROKER_URL") else None,
-            public_base_url=settings.url(env, "PUBLIC_BASE_URL", ("http", "https"), f"http://localhost:{port}").rstrip("/"),
+            public_base_url=settings.url(env, "PUBLIC_BASE_URL", ("http", "https"), f"http://localhost:{port}").rstrip(
+                "/"
+            ),
             port=port,
             # Containers set HOST=0.0.0.0; a developer's machine keeps the API on loopback.
             host=settings.require(env, "HOST", "127.0.0.1"),

@@ -19,5 +19,5 @@ graceful_timeout = 20
 timeout = 30
 
 
-def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
+def on_starting(server) -> None:
     configure_logging(_settings.log_format, _settings.log_level)

@@ -16,9 +16,9 @@ def json_body(*, optional: bool = False, default: Any = None) -> Any:
     limit = request.max_content_length
     # A chunked body has no Content-Length: werkzeug stops quietly at the limit, and the
     # truncated prefix would be parsed. A byte left on the server's stream means it was cut.
-    if limit is not None and len(raw) >= limit and request.content_length is None:
-        if request.environ["wsgi.input"].read(1):
-            raise RequestEntityTooLarge()
+    cut = limit is not None and len(raw) >= limit and request.content_length is None
+    if cut and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
     if optional and not raw:
         return default
     if not request.is_json:

@@ -22,7 +22,9 @@ settings = WorkerSettings.from_env()
 configure_logging(settings.log_format, settings.log_level)
 broker = set_up_broker(settings.broker)
 database = Database(settings.database_url, max_connections=settings.consumer.threads + 1)
-handler = CalendarJobHandler(JobStore(database), lambda finished: send(broker, finished), base_url=settings.public_base_url)
+handler = CalendarJobHandler(
+    JobStore(database), lambda finished: send(broker, finished), base_url=settings.public_base_url
+)
 
 
 def _fail_readable_job(exc: MessageDecodeError) -> None:

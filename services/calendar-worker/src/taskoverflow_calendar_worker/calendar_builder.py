@@ -64,7 +64,7 @@ _TEXT_ESCAPES = {
     ord(";"): "\\;",
     ord(","): "\\,",
     ord("\n"): "\\n",
-    **{code: "\ufffd" for code in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)},
+    **dict.fromkeys((*range(9), *range(11, 32), 127), "�"),
 }
 
 

@@ -40,7 +40,9 @@ class WorkerSettings:
                 max_backoff_ms=60_000,
                 time_limit_ms=120_000,
             ),
-            public_base_url=settings.url(env, "PUBLIC_BASE_URL", ("http", "https"), "http://localhost:6400").rstrip("/"),
+            public_base_url=settings.url(env, "PUBLIC_BASE_URL", ("http", "https"), "http://localhost:6400").rstrip(
+                "/"
+            ),
             log_format=settings.log_format(env),
             log_level=settings.choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
         )

@@ -72,8 +72,13 @@ class CalendarJobHandler:
             self._announce_once(message.job_id, "FAILURE", None, reason, message.correlation_id, False)
 
     def _announce_once(
-        self, job_id: str, status: str, event_count: int | None, error: str | None,
-        correlation_id: str | None, already: bool,
+        self,
+        job_id: str,
+        status: str,
+        event_count: int | None,
+        error: str | None,
+        correlation_id: str | None,
+        already: bool,
     ) -> None:
         if already:
             return

@@ -35,7 +35,13 @@ class NotifierSettings:
         # Publishing waits on SNS, not the CPU: threads serve it well. Ten retries with backoff
         # ride out a 10-20 minute SNS outage before the dead-letter queue.
         consumer = ConsumerSettings.from_env(
-            env, broker, prefix="NOTIFY_", processes=1, threads=4, max_retries=10, max_backoff_ms=300_000,
+            env,
+            broker,
+            prefix="NOTIFY_",
+            processes=1,
+            threads=4,
+            max_retries=10,
+            max_backoff_ms=300_000,
             time_limit_ms=30_000,
         )
         # A delivery that finds another's claim waits out the rest of the lease as one retry
@@ -53,9 +59,9 @@ class NotifierSettings:
             database_url=settings.database_url(env),
             broker=broker,
             sns_topic_arn=settings.sns_topic_arn(env),
-            public_base_url=settings.url(
-                env, "PUBLIC_BASE_URL", ("http", "https"), "http://localhost:6400"
-            ).rstrip("/"),
+            public_base_url=settings.url(env, "PUBLIC_BASE_URL", ("http", "https"), "http://localhost:6400").rstrip(
+                "/"
+            ),
             aws_endpoint_url=settings.optional(env, "AWS_ENDPOINT_URL"),
             consumer=consumer,
             claim_lease_s=claim_lease_s,

@@ -47,7 +47,7 @@ class NotificationHandler:
             log.warning("notification_publish_failed", status=finished.status, error=f"{type(exc).__name__}: {exc}")
             try:
                 self.store.release(claim)
-            except Exception:  # noqa: BLE001 - the publish error is the one to raise; the lease frees the claim
+            except Exception:
                 log.exception("notification_claim_release_failed")
             raise
         log.info(

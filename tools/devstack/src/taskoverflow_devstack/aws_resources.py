@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from collections.abc import Mapping
 
 import boto3
@@ -34,7 +33,9 @@ def provision_queues(env: Mapping[str, str]) -> dict[str, str]:
     urls = {}
     for queue in ALL_QUEUES:
         name = f"{namespace}_{queue}"
-        dlq_url = sqs.create_queue(QueueName=f"{name}_dlq", Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
+        dlq_url = sqs.create_queue(QueueName=f"{name}_dlq", Attributes={"MessageRetentionPeriod": "1209600"})[
+            "QueueUrl"
+        ]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
         url = sqs.create_queue(QueueName=name, Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
@@ -52,9 +53,7 @@ def provision_topic(env: Mapping[str, str], name: str = "taskoverflow-notificati
 
 def subscribe_email(env: Mapping[str, str], topic_arn: str, address: str) -> str:
     """Subscribe an email address, as an operator does on AWS (the emulator records it, sends nothing)."""
-    return aws_client("sns", env).subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=address)[
-        "SubscriptionArn"
-    ]
+    return aws_client("sns", env).subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=address)["SubscriptionArn"]
 
 
 def subscribe_queue(env: Mapping[str, str], topic_arn: str, queue_name: str) -> str:

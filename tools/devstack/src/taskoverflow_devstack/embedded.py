@@ -28,7 +28,9 @@ def postgres(data_dir: Path, database: str = "taskoverflow") -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _process(cmd: list[str], *, ready, what: str, timeout: float = 20, env: dict | None = None) -> Iterator[subprocess.Popen]:
+def _process(
+    cmd: list[str], *, ready, what: str, timeout: float = 20, env: dict | None = None
+) -> Iterator[subprocess.Popen]:
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     try:
         try:

@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"--- {topic['arn']}  ({message_id})")
             print(f"Subject: {subject}")
             for name, value in sorted((attributes or {}).items()):
-                print(f"{name}: {value.get('Value', value.get('StringValue', value)) if isinstance(value, dict) else value}")
+                print(
+                    f"{name}: {value.get('Value', value.get('StringValue', value)) if isinstance(value, dict) else value}"
+                )
             print(f"\n{message}\n")
             printed += 1
     if not printed:

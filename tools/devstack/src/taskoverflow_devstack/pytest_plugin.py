@@ -10,7 +10,6 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -26,11 +25,13 @@ from .ports import free_port
 from .services import run_service, service_env, truncate_all
 
 
-
-
 def pytest_configure(config: pytest.Config) -> None:
     # Tests only ever talk to the local emulator; boto3 in the test process needs some credentials.
-    for name, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"), ("AWS_DEFAULT_REGION", "us-east-1")):
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
         os.environ.setdefault(name, value)
 
 
@@ -101,7 +102,9 @@ def api_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
     """The API started as its image starts it (`python -m taskoverflow_api`: gunicorn, 2 workers)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = service_env(DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1", PUBLIC_BASE_URL=base_url, WEB_CONCURRENCY="2")
+    env = service_env(
+        DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1", PUBLIC_BASE_URL=base_url, WEB_CONCURRENCY="2"
+    )
     env.pop("BROKER_URL", None)
     log_path = tmp_path_factory.mktemp("api") / "api.log"
     ready = lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok  # noqa: E731
@@ -149,14 +152,22 @@ class Stack:
 
 # Short backoffs so a failing job reaches FAILURE in seconds; the contract is the same.
 E2E_WORKER_SETTINGS = {
-    "WORKER_MAX_RETRIES": "2", "WORKER_MIN_BACKOFF_MS": "200", "WORKER_MAX_BACKOFF_MS": "1000", "WORKER_TIME_LIMIT_MS": "20000",
-    "NOTIFY_MAX_RETRIES": "2", "NOTIFY_MIN_BACKOFF_MS": "200", "NOTIFY_MAX_BACKOFF_MS": "1000",
-    "NOTIFY_TIME_LIMIT_MS": "20000", "NOTIFY_CLAIM_LEASE_S": "30",
+    "WORKER_MAX_RETRIES": "2",
+    "WORKER_MIN_BACKOFF_MS": "200",
+    "WORKER_MAX_BACKOFF_MS": "1000",
+    "WORKER_TIME_LIMIT_MS": "20000",
+    "NOTIFY_MAX_RETRIES": "2",
+    "NOTIFY_MIN_BACKOFF_MS": "200",
+    "NOTIFY_MAX_BACKOFF_MS": "1000",
+    "NOTIFY_TIME_LIMIT_MS": "20000",
+    "NOTIFY_CLAIM_LEASE_S": "30",
 }
 
 
 @pytest.fixture(scope="session", params=["sqs", "redis"])
-def stack(request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """The API (gunicorn), the calendar-worker and the notifier (Dramatiq's CLI) as their images
     run them, over a real broker: SQS on moto's server, then Redis; SNS on moto's server for both.
     Each set-up has its own queue namespace and topic."""
@@ -191,14 +202,22 @@ def stack(request: pytest.FixtureRequest, database_url: str, tmp_path_factory: p
     health = lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok  # noqa: E731
     with contextlib.ExitStack() as services:
         services.enter_context(
-            run_service([sys.executable, "-m", "taskoverflow_api"], env, log_path=logs / "api.log", ready=health, what="the API")
+            run_service(
+                [sys.executable, "-m", "taskoverflow_api"], env, log_path=logs / "api.log", ready=health, what="the API"
+            )
         )
-        for name, module in (("calendar-worker", "taskoverflow_calendar_worker"), ("notifier", "taskoverflow_notifier")):
+        for name, module in (
+            ("calendar-worker", "taskoverflow_calendar_worker"),
+            ("notifier", "taskoverflow_notifier"),
+        ):
             log_path = logs / f"{name}.log"
             services.enter_context(
                 run_service(
-                    [sys.executable, "-m", module], env, log_path=log_path,
-                    ready=lambda log_path=log_path: b"ready for action" in log_path.read_bytes(), what=f"the {name}",
+                    [sys.executable, "-m", module],
+                    env,
+                    log_path=log_path,
+                    ready=lambda log_path=log_path: b"ready for action" in log_path.read_bytes(),
+                    what=f"the {name}",
                 )
             )
         yield Stack(base_url, env, logs, inbox_url)

@@ -32,7 +32,9 @@ def run_service(cmd: list[str], env: dict[str, str], *, log_path: Path, ready, w
             try:
                 wait_until(lambda: _alive(proc) and ready(), timeout=60, what=what)
             except (TimeoutError, ProcessLookupError):
-                raise RuntimeError(f"{what} did not start; its log:\n{log_path.read_text(errors='replace')[-4000:]}") from None
+                raise RuntimeError(
+                    f"{what} did not start; its log:\n{log_path.read_text(errors='replace')[-4000:]}"
+                ) from None
             yield proc
         finally:
             proc.terminate()

@@ -23,7 +23,7 @@ AWS_EMULATOR_PORT = 4566
 def _stop_on_sigterm() -> None:
     # Until honcho takes over the signals, SIGTERM unwinds like Ctrl-C, so the
     # embedded servers below are stopped rather than orphaned.
-    def _raise(signum, frame):  # noqa: ANN001
+    def _raise(signum, frame):
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, _raise)
@@ -68,7 +68,9 @@ def _set_up_aws(env: dict[str, str], stack: contextlib.ExitStack) -> None:
         provision_queues(env)
     if not env.get("SNS_TOPIC_ARN"):
         env["SNS_TOPIC_ARN"] = provision_topic(env)
-    print(f"==> notifications: SNS topic {env['SNS_TOPIC_ARN']}  (`make notifications` lists what was sent)", flush=True)
+    print(
+        f"==> notifications: SNS topic {env['SNS_TOPIC_ARN']}  (`make notifications` lists what was sent)", flush=True
+    )
     if env.get("NOTIFY_EMAIL"):
         subscribe_email(env, env["SNS_TOPIC_ARN"], env["NOTIFY_EMAIL"])
         print(f"==> subscribed {env['NOTIFY_EMAIL']} (the emulator records it; it sends no email)", flush=True)

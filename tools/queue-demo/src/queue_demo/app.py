@@ -25,8 +25,7 @@ def run(args: argparse.Namespace) -> int:
     except sqs.QueueMissing:
         err.print(
             display.error_line(
-                f"queue {args.name!r} does not exist (check the name and the region, "
-                "or pass --create to make it)"
+                f"queue {args.name!r} does not exist (check the name and the region, or pass --create to make it)"
             )
         )
         return 1
@@ -79,9 +78,7 @@ def run_subscriber(client, queue_url, args, out, err, interrupts: Interrupts) ->
     who = f" as {args.client_name}" if args.client_name else ""
     err.print(display.status_line(f"Receiving from {args.name}{who} (Ctrl-C to stop)"))
     try:
-        subscriber.receive(
-            client, queue_url, show, idle_exit=args.idle_exit, held=interrupts.held
-        )
+        subscriber.receive(client, queue_url, show, idle_exit=args.idle_exit, held=interrupts.held)
     except KeyboardInterrupt:
         # Ctrl-C is how a subscriber is meant to stop: not an error. The line
         # also moves past the "^C" a terminal echoes.

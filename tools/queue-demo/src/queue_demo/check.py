@@ -23,10 +23,7 @@ class Tally:
     duplicates: int = 0
 
     def fields(self) -> str:
-        return (
-            f"received={self.received} out_of_order={self.out_of_order} "
-            f"duplicates={self.duplicates}"
-        )
+        return f"received={self.received} out_of_order={self.out_of_order} duplicates={self.duplicates}"
 
 
 @dataclass
@@ -82,8 +79,8 @@ def count(arrivals: Iterable[Arrival]) -> Summary:
 def summary_lines(summary: Summary) -> list[str]:
     """The stable, machine-checkable report: one line per client, sorted, then the total.
 
-        check client="alice" received=100 out_of_order=0 duplicates=0
-        check total received=100 out_of_order=0 duplicates=0
+    check client="alice" received=100 out_of_order=0 duplicates=0
+    check total received=100 out_of_order=0 duplicates=0
     """
     # JSON-quoting keeps a client name with spaces or '=' on one parseable line.
     lines = [

@@ -49,22 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="who is publishing: sent as the 'client' attribute and, on a FIFO queue, "
         "as the message group (required to publish)",
     )
-    parser.add_argument(
-        "--count", type=positive_int, help=f"how many messages to publish (default {DEFAULT_COUNT})"
-    )
+    parser.add_argument("--count", type=positive_int, help=f"how many messages to publish (default {DEFAULT_COUNT})")
     parser.add_argument(
         "--prepend",
         metavar="TEXT",
         help="text put before each body, so a FIFO re-run is not de-duplicated away",
     )
-    parser.add_argument(
-        "--receive", action="store_true", help="receive, print and delete messages until Ctrl-C"
-    )
+    parser.add_argument("--receive", action="store_true", help="receive, print and delete messages until Ctrl-C")
     parser.add_argument(
         "--check",
         action="store_true",
-        help="with --receive: at the end, print how many messages arrived, "
-        "were out of order and were duplicates",
+        help="with --receive: at the end, print how many messages arrived, were out of order and were duplicates",
     )
     parser.add_argument(
         "--idle-exit",
@@ -72,9 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="with --receive: stop after this many seconds with no message",
     )
-    parser.add_argument(
-        "--create", action="store_true", help="create the queue if it does not exist"
-    )
+    parser.add_argument("--create", action="store_true", help="create the queue if it does not exist")
     return parser
 
 

@@ -20,9 +20,7 @@ def consoles() -> tuple[Console, Console]:
 
 def arrival_line(arrival: Arrival, at: datetime) -> Text:
     # Text, not a markup string: a body such as "[bold]" must print as it is.
-    return Text.assemble(
-        (f"[{at:%H:%M:%S}]", "dim"), " ", (arrival.client, "bold cyan"), ": ", arrival.body
-    )
+    return Text.assemble((f"[{at:%H:%M:%S}]", "dim"), " ", (arrival.client, "bold cyan"), ": ", arrival.body)
 
 
 def status_line(message: str) -> Text:

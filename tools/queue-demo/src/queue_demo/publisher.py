@@ -26,9 +26,7 @@ def publish(
         client.send_message(
             QueueUrl=queue_url,
             MessageBody=message_body(prepend, number),
-            MessageAttributes={
-                CLIENT_ATTRIBUTE: {"DataType": "String", "StringValue": client_name}
-            },
+            MessageAttributes={CLIENT_ATTRIBUTE: {"DataType": "String", "StringValue": client_name}},
             **group,
         )
         yield number

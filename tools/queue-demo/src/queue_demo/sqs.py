@@ -48,9 +48,7 @@ def queue_url(client, queue_name: str, *, create: bool = False) -> str:
         if not create:
             raise QueueMissing(queue_name) from None
     # Created only when missing, so an existing queue's settings are never touched.
-    return client.create_queue(
-        QueueName=queue_name, Attributes=queue_attributes(queue_name)
-    )["QueueUrl"]
+    return client.create_queue(QueueName=queue_name, Attributes=queue_attributes(queue_name))["QueueUrl"]
 
 
 def queue_attributes(queue_name: str) -> dict[str, str]:

@@ -22,8 +22,8 @@ def _error(description: str) -> dict[str, Any]:
 
 
 _NOT_FOUND = _json(
-    "No such job ({\"error\": \"Task not found\"}), or, for a result, a job not finished yet "
-    "({\"error\": \"Task not finished\", \"task_status\": ...}).",
+    'No such job ({"error": "Task not found"}), or, for a result, a job not finished yet '
+    '({"error": "Task not finished", "task_status": ...}).',
     {
         "type": "object",
         "required": ["error"],
@@ -96,8 +96,15 @@ PATHS: dict[str, Any] = {
                     "The job's status (Celery's status names).",
                     {
                         "type": "object",
-                        "required": ["task_id", "task_status", "result_url", "created_at", "finished_at",
-                                     "todo_count", "event_count"],
+                        "required": [
+                            "task_id",
+                            "task_status",
+                            "result_url",
+                            "created_at",
+                            "finished_at",
+                            "todo_count",
+                            "event_count",
+                        ],
                         "properties": {
                             "task_id": {"type": "string", "format": "uuid"},
                             "task_status": {"enum": _JOB_STATUSES},

@@ -40,7 +40,13 @@ class CalendarJobRepository:
             " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
             f" RETURNING {_STATUS_COLUMNS}"
         )
-        insert_params = (str(uuid.uuid4()), psycopg2.extras.Json(selection.as_dict()), idempotency_key, correlation_id, *params)
+        insert_params = (
+            str(uuid.uuid4()),
+            psycopg2.extras.Json(selection.as_dict()),
+            idempotency_key,
+            correlation_id,
+            *params,
+        )
         if idempotency_key is None:
             # One statement, so no explicit transaction: one round trip.
             with self.db.connection() as conn, conn.cursor() as cur:
@@ -52,7 +58,9 @@ class CalendarJobRepository:
             if earlier is not None:
                 return earlier, False
             # A key older than the window is free again.
-            cur.execute("UPDATE calendar_jobs SET idempotency_key = NULL WHERE idempotency_key = %s", (idempotency_key,))
+            cur.execute(
+                "UPDATE calendar_jobs SET idempotency_key = NULL WHERE idempotency_key = %s", (idempotency_key,)
+            )
             cur.execute(insert, insert_params)
             row = cur.fetchone()
             if row is None:  # a concurrent request with the same key won the race
@@ -60,7 +68,7 @@ class CalendarJobRepository:
             return _status(row), True
 
     @staticmethod
-    def _by_idempotency_key(cur, key: str) -> dict[str, Any] | None:  # noqa: ANN001 - a psycopg2 cursor
+    def _by_idempotency_key(cur, key: str) -> dict[str, Any] | None:
         cur.execute(
             f"SELECT {_STATUS_COLUMNS} FROM calendar_jobs WHERE idempotency_key = %s"
             f" AND created_at > (now() AT TIME ZONE 'UTC') - interval '{IDEMPOTENCY_WINDOW}'",
