@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import requests
 
 from taskoverflow_devstack import embedded
 from taskoverflow_devstack.ports import free_port
-from taskoverflow_devstack.services import run_service, service_env, truncate_all
+from taskoverflow_devstack.services import run_api, service_env, truncate_all
 
 import http_load
 import wrk_load
@@ -49,16 +48,9 @@ def main() -> int:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="api-bench-")))
         database_url = os.environ.get("BENCH_DATABASE_URL") or stack.enter_context(embedded.postgres(tmp / "pg"))
         # The schema: the API migrates it at start (`python -m taskoverflow_api`), as in production.
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        env = service_env(DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1")
+        env = service_env(DATABASE_URL=database_url, PORT=str(free_port()), HOST="127.0.0.1")
         env.pop("BROKER_URL", None)
-        ready = lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok  # noqa: E731
-        stack.enter_context(
-            run_service(
-                [sys.executable, "-m", "taskoverflow_api"], env, log_path=tmp / "api.log", ready=ready, what="the API"
-            )
-        )
+        base_url = stack.enter_context(run_api(env, log_path=tmp / "api.log"))
         use_wrk = args.generator == "wrk" or (args.generator == "auto" and wrk_load.available())
         drive = wrk_load.drive if use_wrk else http_load.drive
         print(

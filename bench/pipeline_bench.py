@@ -13,18 +13,16 @@ import contextlib
 import http.client
 import json
 import os
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 import psycopg2
-import requests
 
 from taskoverflow_devstack import embedded
 from taskoverflow_devstack.ports import free_port
-from taskoverflow_devstack.services import run_service, service_env, truncate_all
+from taskoverflow_devstack.services import run_api, run_consumer, service_env, truncate_all
 
 LOST_AFTER_S = 60.0
 
@@ -119,22 +117,8 @@ def main() -> int:
             PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
             QUEUE_NAMESPACE=f"bench{os.getpid()}",
         )
-        health = lambda: requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).ok  # noqa: E731
-        worker_ready = lambda: b"ready for action" in (logs / "worker.log").read_bytes()  # noqa: E731
-        stack.enter_context(
-            run_service(
-                [sys.executable, "-m", "taskoverflow_api"], env, log_path=logs / "api.log", ready=health, what="the API"
-            )
-        )
-        stack.enter_context(
-            run_service(
-                [sys.executable, "-m", "taskoverflow_calendar_worker"],
-                env,
-                log_path=logs / "worker.log",
-                ready=worker_ready,
-                what="the worker",
-            )
-        )
+        stack.enter_context(run_api(env, log_path=logs / "api.log"))
+        stack.enter_context(run_consumer("taskoverflow_calendar_worker", env, log_path=logs / "worker.log"))
         defaults = "service defaults (cores + 1 each)"
         print(
             f"broker: Redis; API workers={env.get('WEB_CONCURRENCY', defaults)}; calendar-worker processes="

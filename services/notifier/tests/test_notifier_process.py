@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +13,8 @@ import psycopg2
 import pytest
 
 from taskoverflow_devstack.aws_resources import provision_queues
-from taskoverflow_devstack.ports import wait_until
-from taskoverflow_devstack.services import run_service, service_env
+from taskoverflow_devstack.services import run_consumer, service_env
+from taskoverflow_devstack.waiting import wait_until
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
 from taskoverflow_shared.messages import CalendarJobFinished
 from taskoverflow_shared.routing import NOTIFICATIONS_QUEUE, NOTIFY_JOB_FINISHED_ACTOR
@@ -26,9 +24,7 @@ MAX_RETRIES = 1
 
 
 def start_notifier(env: dict[str, str], log_path: Path):
-    ready = lambda: b"ready for action" in log_path.read_bytes()  # noqa: E731
-    command = [sys.executable, "-m", "taskoverflow_notifier"]
-    return run_service(command, env, log_path=log_path, ready=ready, what="the notifier")
+    return run_consumer("taskoverflow_notifier", env, log_path=log_path)
 
 
 @pytest.fixture
@@ -80,23 +76,25 @@ def wait_for_event(log_path: Path, event: str, count: int = 1) -> list[dict]:
         found[:] = [line for line in log_events(log_path) if line["event"] == event]
         return len(found) >= count
 
-    wait_until(seen, timeout=30, what=f"{count} x {event!r} in the notifier's log")
+    # A line being written may not parse yet: not there yet.
+    wait_until(seen, timeout=30, what=f"{count} x {event!r} in the notifier's log", ignoring=(ValueError,))
     return found
 
 
 def drain(sqs, queue_url: str, *, at_least: int = 1) -> list[dict]:
-    """Receive and delete until the queue is empty, waiting (with a deadline) for the first `at_least`."""
+    """Receive and delete until at least `at_least` came and the queue is empty (with a deadline)."""
     messages: list[dict] = []
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+
+    def received_all() -> bool:
         batch = sqs.receive_message(
             QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
         ).get("Messages", [])
-        if not batch and len(messages) >= at_least:
-            break
-        messages += batch
         for message in batch:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        messages.extend(batch)
+        return len(messages) >= at_least and not batch
+
+    wait_until(received_all, timeout=20, what=f"{at_least} message(s) in {queue_url}", interval=0)
     return messages
 
 

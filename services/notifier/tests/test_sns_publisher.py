@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from botocore.exceptions import ClientError
 
+from taskoverflow_devstack.waiting import wait_until
 from taskoverflow_notifier.notification import compose
 from taskoverflow_notifier.sns import SnsPublisher
 from taskoverflow_shared.messages import CalendarJobFinished
@@ -17,12 +17,13 @@ pytestmark = pytest.mark.integration
 
 def receive_one(sqs, queue_url: str) -> dict:
     """The one message in the queue; fails if none arrives within the deadline or more than one is there."""
-    deadline = time.monotonic() + 10
-    messages: list[dict] = []
-    while not messages and time.monotonic() < deadline:
-        messages = sqs.receive_message(
+
+    def received() -> list[dict]:
+        return sqs.receive_message(
             QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
         ).get("Messages", [])
+
+    messages = wait_until(received, timeout=10, what=f"a message in {queue_url}", interval=0)
     assert len(messages) == 1, messages
     return messages[0]
 

@@ -4,18 +4,19 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
 import pytest
+
+from taskoverflow_devstack.embedded import aws_emulator
+from taskoverflow_devstack.ports import free_port
 
 BIN = Path(sys.executable).parent
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -28,47 +29,15 @@ SUMMARY = re.compile(
 RICH_OVERRIDES = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _post(url: str) -> None:
     urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=5).read()
 
 
 @pytest.fixture(scope="session")
 def moto_url(tmp_path_factory):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("moto") / "moto_server.log"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"moto_server exited with {server.returncode}:\n{log.read_text()}")
-            try:
-                _post(f"{url}/moto-api/reset")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"moto_server did not answer on {url}:\n{log.read_text()}")
-                time.sleep(0.1)
+    """moto's server for the session, started by the monorepo's one process runner."""
+    with aws_emulator(log_path=tmp_path_factory.mktemp("moto") / "moto_server.log") as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def base_env(**overrides: str) -> dict[str, str]:

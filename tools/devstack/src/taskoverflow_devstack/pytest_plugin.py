@@ -1,4 +1,4 @@
-"""pytest fixtures for real parts: PostgreSQL, the API under gunicorn (more as services arrive).
+"""pytest fixtures for real parts: PostgreSQL, Redis, moto's server, and the services as their images run them.
 
 Each part is taken from the environment when it points at one (TEST_DATABASE_URL), and
 otherwise started embedded, so `make test` needs nothing installed on the machine.
@@ -10,7 +10,6 @@ import contextlib
 import dataclasses
 import os
 import shutil
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -18,11 +17,10 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-import requests
 
 from . import embedded
 from .ports import free_port
-from .services import run_service, service_env, truncate_all
+from .services import run_api, run_consumer, service_env, truncate_all
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -101,14 +99,15 @@ def clean_database(database_url: str) -> str:
 def api_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The API started as its image starts it (`python -m taskoverflow_api`: gunicorn, 2 workers)."""
     port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
     env = service_env(
-        DATABASE_URL=database_url, PORT=str(port), HOST="127.0.0.1", PUBLIC_BASE_URL=base_url, WEB_CONCURRENCY="2"
+        DATABASE_URL=database_url,
+        PORT=str(port),
+        HOST="127.0.0.1",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        WEB_CONCURRENCY="2",
     )
     env.pop("BROKER_URL", None)
-    log_path = tmp_path_factory.mktemp("api") / "api.log"
-    ready = lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok  # noqa: E731
-    with run_service([sys.executable, "-m", "taskoverflow_api"], env, log_path=log_path, ready=ready, what="the API"):
+    with run_api(env, log_path=tmp_path_factory.mktemp("api") / "api.log") as base_url:
         yield base_url
 
 
@@ -199,25 +198,11 @@ def stack(
     env["SNS_TOPIC_ARN"] = provision_topic(env, f"{env['QUEUE_NAMESPACE']}-notifications")
     inbox_url = subscribe_queue(env, env["SNS_TOPIC_ARN"], f"{env['QUEUE_NAMESPACE']}_inbox")
     logs = tmp_path_factory.mktemp(f"stack-{kind}")
-    health = lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok  # noqa: E731
     with contextlib.ExitStack() as services:
-        services.enter_context(
-            run_service(
-                [sys.executable, "-m", "taskoverflow_api"], env, log_path=logs / "api.log", ready=health, what="the API"
-            )
-        )
+        services.enter_context(run_api(env, log_path=logs / "api.log"))
         for name, module in (
             ("calendar-worker", "taskoverflow_calendar_worker"),
             ("notifier", "taskoverflow_notifier"),
         ):
-            log_path = logs / f"{name}.log"
-            services.enter_context(
-                run_service(
-                    [sys.executable, "-m", module],
-                    env,
-                    log_path=log_path,
-                    ready=lambda log_path=log_path: b"ready for action" in log_path.read_bytes(),
-                    what=f"the {name}",
-                )
-            )
+            services.enter_context(run_consumer(module, env, log_path=logs / f"{name}.log"))
         yield Stack(base_url, env, logs, inbox_url)

@@ -1,18 +1,22 @@
-"""Running TaskOverflow's parts the way their images run them, for the tests and the benchmarks."""
+"""TaskOverflow's own services run as their images run them (`python -m ...`), for the tests and the benchmarks."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
+import requests
 
-from .ports import wait_until
+from .processes import run_process
 
 TABLES = ("todos", "calendar_jobs", "notifications")
+# Dramatiq's CLI logs this once its worker processes are consuming.
+CONSUMING = b"ready for action"
 
 
 def truncate_all(database_url: str) -> None:
@@ -23,37 +27,35 @@ def truncate_all(database_url: str) -> None:
     conn.close()
 
 
-@contextlib.contextmanager
-def run_service(cmd: list[str], env: dict[str, str], *, log_path: Path, ready, what: str) -> Iterator[subprocess.Popen]:
-    """Start a service as its image would, wait until `ready()`, stop it with SIGTERM afterwards."""
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            try:
-                wait_until(lambda: _alive(proc) and ready(), timeout=60, what=what)
-            except (TimeoutError, ProcessLookupError):
-                raise RuntimeError(
-                    f"{what} did not start; its log:\n{log_path.read_text(errors='replace')[-4000:]}"
-                ) from None
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _alive(proc: subprocess.Popen) -> bool:
-    if proc.poll() is not None:
-        raise ProcessLookupError(f"exited with status {proc.returncode}")
-    return True
-
-
 def service_env(**overrides: str) -> dict[str, str]:
     """This process's environment for a service: JSON logs, emulator credentials, then `overrides`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
     env.update(LOG_FORMAT="json", PYTHONUNBUFFERED="1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
     env.update(overrides)
     return env
+
+
+def api_is_serving(base_url: str) -> bool:
+    return requests.get(f"{base_url}/api/v1/health", timeout=1).ok
+
+
+@contextmanager
+def run_api(env: Mapping[str, str], *, log_path: Path, what: str = "the API") -> Iterator[str]:
+    """`python -m taskoverflow_api` on 127.0.0.1:$PORT; yields its base URL once /health answers."""
+    base_url = f"http://127.0.0.1:{env['PORT']}"
+    command = [sys.executable, "-m", "taskoverflow_api"]
+    with run_process(command, env=env, log_path=log_path, ready=lambda: api_is_serving(base_url), what=what):
+        yield base_url
+
+
+@contextmanager
+def run_consumer(module: str, env: Mapping[str, str], *, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`python -m <module>` for a Dramatiq service; yields once its workers consume."""
+    with run_process(
+        [sys.executable, "-m", module],
+        env=env,
+        log_path=log_path,
+        ready=lambda: CONSUMING in log_path.read_bytes(),
+        what=module,
+    ) as proc:
+        yield proc

@@ -10,12 +10,13 @@ import sys
 import threading
 from pathlib import Path
 
-import requests
 from honcho.manager import Manager
 
 from . import embedded
 from .aws_resources import provision_queues, provision_topic, subscribe_email
-from .ports import port_open, wait_until
+from .ports import port_open
+from .services import api_is_serving
+from .waiting import wait_until
 
 AWS_EMULATOR_PORT = 4566
 
@@ -32,7 +33,7 @@ def _stop_on_sigterm() -> None:
 def _announce_when_ready(base_url: str, port: int) -> None:
     def announce() -> None:
         try:
-            wait_until(lambda: requests.get(f"{base_url}/api/v1/health", timeout=1).ok, timeout=60, what="the API")
+            wait_until(lambda: api_is_serving(base_url), timeout=60, what="the API", ignoring=(OSError,))
         except TimeoutError as exc:
             print(f"\n!! {exc}; see the api lines above\n", flush=True)
             return
