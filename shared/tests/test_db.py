@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -13,6 +14,7 @@ import psycopg2
 import pytest
 
 from taskoverflow_shared.db import Database, _migrations, migrate
+from taskoverflow_shared.job_status import FINISHED, JobStatus
 
 pytestmark = pytest.mark.integration
 
@@ -165,3 +167,25 @@ def test_a_busy_pool_makes_the_next_caller_wait_instead_of_failing(db: Database)
         # Then the second caller waited for the connection and got it, rather than a PoolError
         assert waiter.result(timeout=30) == 1
         assert waited
+
+
+# --- the schema and the contracts it stores -------------------------------------------------
+
+
+def _check_values(database_url: str, table: str, column: str) -> set[str]:
+    """The values a CHECK (column IN (...)) constraint on the table allows, read from the catalog."""
+    rows = query(
+        database_url,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+        f" WHERE conrelid = '{table}'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%{column}%'",
+    )
+    [(definition,)] = rows
+    return set(re.findall(r"'(\w+)'::text", definition))
+
+
+def test_the_job_status_check_allows_exactly_the_job_statuses(database_url: str) -> None:
+    assert _check_values(database_url, "calendar_jobs", "status") == {status.value for status in JobStatus}
+
+
+def test_a_notification_is_for_a_finished_status_only(database_url: str) -> None:
+    assert _check_values(database_url, "notifications", "status") == {status.value for status in FINISHED}

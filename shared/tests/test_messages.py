@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import json
 import uuid
 
+import pydantic
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,9 +14,8 @@ from taskoverflow_shared.messages import (
     CalendarJobFinished,
     GenerateCalendar,
     MessageDecodeError,
-    decode,
-    encode,
     from_actor_arguments,
+    from_dict,
     to_dict,
 )
 
@@ -45,7 +43,16 @@ def without(body: dict, key: str) -> dict:
     return {k: v for k, v in body.items() if k != key}
 
 
-def decode_error(cls, body: str | bytes) -> MessageDecodeError:
+def encode(message) -> str:
+    """The message as it travels: to_dict, then JSON (Dramatiq's encoder)."""
+    return json.dumps(to_dict(message))
+
+
+def decode(cls, body: str):
+    return from_dict(cls, json.loads(body))
+
+
+def decode_error(cls, body: str) -> MessageDecodeError:
     with pytest.raises(MessageDecodeError) as caught:
         decode(cls, body)
     assert str(caught.value) == caught.value.reason
@@ -69,13 +76,10 @@ def test_encode_then_decode_gives_the_same_message(message):
     body = encode(message)
 
     assert decode(type(message), body) == message
-    assert decode(type(message), body.encode("utf-8")) == message
 
 
-def test_the_wire_format_carries_type_and_version_as_compact_sorted_json():
-    body = encode(GenerateCalendar(job_id=JOB_ID, correlation_id="req-1"))
-
-    assert body == f'{{"correlation_id":"req-1","job_id":"{JOB_ID}","type":"generate_calendar","version":1}}'
+def test_the_wire_format_carries_type_and_version():
+    assert to_dict(GenerateCalendar(job_id=JOB_ID, correlation_id="req-1")) == generate_body()
     assert to_dict(CalendarJobFinished(job_id=JOB_ID, status="SUCCESS", event_count=3)) == finished_body()
 
 
@@ -88,25 +92,15 @@ def test_the_wire_format_carries_type_and_version_as_compact_sorted_json():
 )
 def test_any_valid_message_survives_a_round_trip(job_id, correlation_id, status, event_count, error):
     generate = GenerateCalendar(job_id=job_id, correlation_id=correlation_id)
-    finished = CalendarJobFinished(job_id, status, event_count, error, correlation_id)
+    finished = CalendarJobFinished(
+        job_id=job_id, status=status, event_count=event_count, error=error, correlation_id=correlation_id
+    )
 
     assert decode(GenerateCalendar, encode(generate)) == generate
     assert decode(CalendarJobFinished, encode(finished)) == finished
 
 
 # --- Malformed bodies -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "body",
-    ["", "{", "not json", b"\xff\xfe\x00", '{"job_id": "x"', "[" * 100_000 + "]" * 100_000],
-    ids=["empty", "unclosed", "words", "bad-utf", "truncated", "nested-100k-deep"],
-)
-def test_a_body_that_is_not_json_is_refused(body):
-    error = decode_error(GenerateCalendar, body)
-
-    assert error.reason.startswith("generate_calendar: not JSON")
-    assert error.job_id is None
 
 
 @pytest.mark.parametrize(("body", "kind"), [("[]", "list"), ("3", "int"), ("null", "NoneType"), ('"x"', "str")])
@@ -173,12 +167,6 @@ def test_a_job_id_that_is_not_a_canonical_uuid_is_refused_and_not_reported(body,
     assert error.job_id is None
 
 
-@given(body=st.binary() | st.text())
-def test_decode_of_any_bytes_or_text_raises_only_message_decode_error(body):
-    with contextlib.suppress(MessageDecodeError):
-        decode(GenerateCalendar, body)
-
-
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
@@ -217,7 +205,9 @@ def test_decode_of_any_json_value_gives_a_message_or_message_decode_error(value,
 
 
 def test_actor_arguments_are_one_positional_message_dict():
-    assert from_actor_arguments(GenerateCalendar, (generate_body(),), {}) == GenerateCalendar(JOB_ID, "req-1")
+    assert from_actor_arguments(GenerateCalendar, (generate_body(),), {}) == GenerateCalendar(
+        job_id=JOB_ID, correlation_id="req-1"
+    )
 
 
 @pytest.mark.parametrize(
@@ -248,10 +238,10 @@ def test_actor_arguments_of_another_shape_are_refused(args, kwargs, words, job_i
     [(GenerateCalendar(job_id=JOB_ID), "job_id"), (CalendarJobFinished(job_id=JOB_ID, status="SUCCESS"), "status")],
 )
 def test_messages_are_frozen(message, field):
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         setattr(message, field, "changed")
 
 
 def test_a_finished_message_cannot_be_built_with_a_status_that_is_not_final():
-    with pytest.raises(ValueError, match="status must be one of"):
+    with pytest.raises(pydantic.ValidationError, match="status"):
         CalendarJobFinished(job_id=str(uuid.uuid4()), status="STARTED")

@@ -1,65 +1,17 @@
-"""Fixtures for the notifier's tests: an in-memory notification store, the recording publisher, AWS clients."""
+"""Fixtures for the notifier's tests: the in-memory notification store, the recording publisher, AWS clients."""
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 
+from taskoverflow_notifier.fakes import FakeNotificationStore, FakePublisher
 from taskoverflow_notifier.handler import NotificationHandler
-from taskoverflow_notifier.notification_store import Claim, ClaimState
-from taskoverflow_notifier.publishers import FakePublisher
 
 BASE_URL = "https://todos.example"
 REGION = "us-east-1"
-
-
-@dataclasses.dataclass
-class NotificationRow:
-    subject: str
-    claimed_at: datetime | None
-    published_at: datetime | None = None
-    sns_message_id: str | None = None
-
-
-class FakeNotificationStore:
-    """NotificationStore's semantics in memory, on a clock the test moves (`advance`)."""
-
-    def __init__(self, *, lease_s: int = 300) -> None:
-        self.lease = timedelta(seconds=lease_s)
-        self.now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-        self.rows: dict[tuple[str, str], NotificationRow] = {}
-        self.confirm_error: Exception | None = None
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-    def claim(self, job_id: str, status: str, subject: str) -> Claim:
-        row = self.rows.get((job_id, status))
-        if row is None or (
-            row.published_at is None and (row.claimed_at is None or row.claimed_at < self.now - self.lease)
-        ):
-            self.rows[(job_id, status)] = NotificationRow(subject, claimed_at=self.now)
-            return Claim(job_id, status, ClaimState.OWNED, token=self.now)
-        if row.published_at is not None:
-            return Claim(job_id, status, ClaimState.PUBLISHED, sns_message_id=row.sns_message_id)
-        left = (row.claimed_at + self.lease - self.now).total_seconds()
-        return Claim(job_id, status, ClaimState.IN_FLIGHT, lease_left_s=max(0.0, left))
-
-    def confirm(self, claim: Claim, sns_message_id: str) -> None:
-        if self.confirm_error is not None:
-            raise self.confirm_error
-        row = self.rows[(claim.job_id, claim.status)]
-        if row.published_at is None:
-            row.published_at, row.sns_message_id = self.now, sns_message_id
-
-    def release(self, claim: Claim) -> None:
-        row = self.rows[(claim.job_id, claim.status)]
-        if row.published_at is None and row.claimed_at == claim.token:
-            row.claimed_at = None
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ JOB_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 
 
 def test_a_successful_job_tells_where_to_download_the_calendar() -> None:
-    notification = compose(CalendarJobFinished(JOB_ID, "SUCCESS", event_count=3), base_url=BASE_URL)
+    notification = compose(CalendarJobFinished(job_id=JOB_ID, status="SUCCESS", event_count=3), base_url=BASE_URL)
 
     assert notification.subject == "TaskOverflow: your calendar is ready"
     assert notification.body.splitlines() == [
@@ -32,14 +32,14 @@ def test_a_successful_job_tells_where_to_download_the_calendar() -> None:
 
 
 def test_an_empty_calendar_says_why_it_is_empty() -> None:
-    body = compose(CalendarJobFinished(JOB_ID, "SUCCESS", event_count=0), base_url=BASE_URL).body
+    body = compose(CalendarJobFinished(job_id=JOB_ID, status="SUCCESS", event_count=0), base_url=BASE_URL).body
 
     assert "Events: 0" in body
     assert "only todos with a deadline become events" in body
 
 
 def test_a_failed_job_gives_the_reason_and_where_to_look() -> None:
-    finished = CalendarJobFinished(JOB_ID, "FAILURE", error="ValueError: deadline out of range")
+    finished = CalendarJobFinished(job_id=JOB_ID, status="FAILURE", error="ValueError: deadline out of range")
     notification = compose(finished, base_url=BASE_URL)
 
     assert notification.subject == "TaskOverflow: calendar export failed"
@@ -51,13 +51,13 @@ def test_a_failed_job_gives_the_reason_and_where_to_look() -> None:
 
 
 def test_a_failure_without_a_reason_says_so() -> None:
-    body = compose(CalendarJobFinished(JOB_ID, "FAILURE", error=None), base_url=BASE_URL).body
+    body = compose(CalendarJobFinished(job_id=JOB_ID, status="FAILURE", error=None), base_url=BASE_URL).body
 
     assert "Reason: no reason was recorded" in body
 
 
 def test_a_trailing_slash_on_the_base_url_does_not_double() -> None:
-    body = compose(CalendarJobFinished(JOB_ID, "SUCCESS", event_count=1), base_url=BASE_URL + "/").body
+    body = compose(CalendarJobFinished(job_id=JOB_ID, status="SUCCESS", event_count=1), base_url=BASE_URL + "/").body
 
     assert f"https://todos.example/api/v1/todos/ical/{JOB_ID}/result" in body
 

@@ -18,7 +18,7 @@ def test_defaults() -> None:
     settings = NotifierSettings.from_env(ENV)
 
     assert settings.public_base_url == "http://localhost:6400"
-    assert settings.aws_endpoint_url is None
+    assert settings.broker.endpoint_url is None
     consumer = settings.consumer
     assert (consumer.max_retries, consumer.min_backoff_ms, consumer.max_backoff_ms) == (10, 1_000, 300_000)
     assert (consumer.time_limit_ms, settings.claim_lease_s) == (30_000, 300)

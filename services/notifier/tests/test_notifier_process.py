@@ -118,7 +118,7 @@ def test_a_job_end_sent_twice_reaches_subscribers_once(notifier_env, broker, log
     # Given a subscriber and the notifier running
     subscriber = subscribe_queue(raw=True)
     job_id = str(uuid.uuid4())
-    finished = CalendarJobFinished(job_id, "SUCCESS", event_count=4, correlation_id="corr-e2e")
+    finished = CalendarJobFinished(job_id=job_id, status="SUCCESS", event_count=4, correlation_id="corr-e2e")
     with start_notifier(notifier_env, log_path):
         # When the same job end arrives twice (a redelivery, or the worker announcing again)
         send(broker, finished)
@@ -143,7 +143,7 @@ def test_when_sns_refuses_the_message_is_retried_then_dead_lettered(
     job_id = str(uuid.uuid4())
     with start_notifier(notifier_env, log_path):
         # When a job end arrives
-        send(broker, CalendarJobFinished(job_id, "FAILURE", error="ValueError: bad deadline"))
+        send(broker, CalendarJobFinished(job_id=job_id, status="FAILURE", error="ValueError: bad deadline"))
         failures = wait_for_event(log_path, "notification_publish_failed", count=MAX_RETRIES + 1)
         dead = dead_lettered(sqs, notifier_env)
 
@@ -190,7 +190,7 @@ def test_a_job_end_claimed_by_a_delivery_that_died_is_published_after_the_lease(
         conn.close()
 
         # When its message comes back
-        send(broker, CalendarJobFinished(job_id, "SUCCESS", event_count=1))
+        send(broker, CalendarJobFinished(job_id=job_id, status="SUCCESS", event_count=1))
         wait_for_event(log_path, "notification_published")
 
     # Then it was not dropped as "in flight": it was retried when the lease ran out, and published

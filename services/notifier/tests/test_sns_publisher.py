@@ -35,7 +35,8 @@ def test_a_published_notification_reaches_a_subscriber_with_its_text_and_attribu
     raw_queue = subscribe_queue(raw=True)
     envelope_queue = subscribe_queue(raw=False)
     notification = compose(
-        CalendarJobFinished(job_id, "FAILURE", error="ValueError: bad deadline"), base_url="https://todos.example"
+        CalendarJobFinished(job_id=job_id, status="FAILURE", error="ValueError: bad deadline"),
+        base_url="https://todos.example",
     )
 
     # When the real adapter publishes
@@ -58,7 +59,9 @@ def test_a_published_notification_reaches_a_subscriber_with_its_text_and_attribu
 
 def test_a_publish_to_a_missing_topic_raises(aws_endpoint, job_id) -> None:
     missing = "arn:aws:sns:us-east-1:123456789012:no-such-topic"
-    notification = compose(CalendarJobFinished(job_id, "SUCCESS", event_count=1), base_url="https://todos.example")
+    notification = compose(
+        CalendarJobFinished(job_id=job_id, status="SUCCESS", event_count=1), base_url="https://todos.example"
+    )
 
     with pytest.raises(ClientError) as raised:
         SnsPublisher(missing, region="us-east-1", endpoint_url=aws_endpoint).publish(notification)

@@ -1,12 +1,15 @@
-"""The first thing every actor does: decode its message and bind job_id and correlation_id into
-every log line it writes, or log an undecodable message and let it go to the dead-letter queue."""
+"""What every actor does first: decode its message and bind job_id and correlation_id into every
+log line it writes (or log an undecodable message and let it go to the dead-letter queue), and
+tell whether this delivery is the last attempt Dramatiq will make."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import structlog
+from dramatiq.middleware import CurrentMessage
 
 from .messages import MessageDecodeError, Msg, from_actor_arguments
 
@@ -16,8 +19,8 @@ log = structlog.get_logger(__name__)
 @contextlib.contextmanager
 def decoded(
     message_type: type[Msg],
-    args: tuple,
-    kwargs: dict,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
     *,
     on_undecodable: Callable[[MessageDecodeError], None] | None = None,
 ) -> Iterator[Msg]:
@@ -40,3 +43,10 @@ def decoded(
         yield message
     finally:
         structlog.contextvars.clear_contextvars()
+
+
+def is_last_attempt(max_retries: int) -> bool:
+    """Whether the message being processed has no retry left (Dramatiq counts them in its options)."""
+    message = CurrentMessage.get_current_message()
+    retries = 0 if message is None else int(message.options.get("retries", 0))
+    return retries >= max_retries

@@ -1,30 +1,17 @@
-"""The Dramatiq broker from BROKER_URL (SQS, Redis, or a stub), and sending messages by name."""
+"""The Dramatiq broker from BROKER_URL (SQS or Redis; a stub for tests), and sending messages by name."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import (
-    AgeLimit,
-    Callbacks,
-    CurrentMessage,
-    Pipelines,
-    Retries,
-    ShutdownNotifications,
-    TimeLimit,
-)
+from dramatiq.middleware import AgeLimit, CurrentMessage, Retries, ShutdownNotifications, TimeLimit
+from pydantic import Field
 
-from . import settings
-from .messages import CalendarJobFinished, GenerateCalendar, to_dict
-from .routing import ROUTES
-
-if TYPE_CHECKING:  # consumer.py imports this module
-    from .consumer import ConsumerSettings
+from .messages import Message, to_dict
+from .routing import ALL_QUEUES, route_of
+from .settings import BrokerUrl, ConfigError, EnvironmentSettings
 
 # SQS refuses a DelaySeconds over 900 and dramatiq-sqs then acks the message:
 # it is lost. Every backoff stays under this cap.
@@ -32,25 +19,21 @@ MAX_BACKOFF_MS = 900_000
 DEFAULT_NAMESPACE = "taskoverflow"
 
 
-@dataclasses.dataclass(frozen=True)
-class BrokerSettings:
-    url: str
-    namespace: str = DEFAULT_NAMESPACE
-    region: str = "us-east-1"
-    endpoint_url: str | None = None
+class BrokerSettings(EnvironmentSettings):
+    """Where messages go: every service that sends or consumes reads these."""
+
+    url: BrokerUrl = Field(validation_alias="BROKER_URL")
+    namespace: str = Field(DEFAULT_NAMESPACE, validation_alias="QUEUE_NAMESPACE")
+    region: str = Field("us-east-1", validation_alias="AWS_REGION")
+    # A local AWS emulator; unset on AWS.
+    endpoint_url: str | None = Field(None, validation_alias="AWS_ENDPOINT_URL")
     # Longer than any actor's time limit, or a slow job is delivered twice;
     # far shorter than SQS's 12 h default, or a crashed worker's job waits that long.
-    visibility_timeout_s: int = 300
+    visibility_timeout_s: int = Field(300, ge=30, le=43_200, validation_alias="SQS_VISIBILITY_TIMEOUT")
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> BrokerSettings:
-        return cls(
-            url=settings.broker_url(env),
-            namespace=settings.require(env, "QUEUE_NAMESPACE", DEFAULT_NAMESPACE),
-            region=settings.require(env, "AWS_REGION", "us-east-1"),
-            endpoint_url=settings.optional(env, "AWS_ENDPOINT_URL"),
-            visibility_timeout_s=settings.integer(env, "SQS_VISIBILITY_TIMEOUT", 300, minimum=30, maximum=43_200),
-        )
+    @property
+    def is_sqs(self) -> bool:
+        return urlsplit(self.url).scheme == "sqs"
 
 
 def _middleware() -> list[dramatiq.Middleware]:
@@ -58,15 +41,13 @@ def _middleware() -> list[dramatiq.Middleware]:
         AgeLimit(),
         TimeLimit(),
         ShutdownNotifications(),
-        Callbacks(),
-        Pipelines(),
         Retries(max_retries=3, min_backoff=1_000, max_backoff=MAX_BACKOFF_MS),
         CurrentMessage(),
     ]
 
 
 def build_broker(config: BrokerSettings) -> dramatiq.Broker:
-    """A broker for `config.url`: sqs://, redis://, rediss://, unix:// or stub://."""
+    """A broker for `config.url`: sqs://, redis://, rediss:// or unix://."""
     scheme = urlsplit(config.url).scheme
     if scheme == "sqs":
         # Imported here so a Redis deployment needs no AWS SDK at start-up cost.
@@ -88,9 +69,15 @@ def build_broker(config: BrokerSettings) -> dramatiq.Broker:
         from dramatiq.brokers.redis import RedisBroker
 
         return RedisBroker(url=config.url, namespace=config.namespace, middleware=_middleware())
-    if scheme == "stub":
-        return StubBroker(middleware=_middleware())
-    raise settings.ConfigError("BROKER_URL", f"unsupported scheme {scheme!r}")
+    raise ConfigError("BROKER_URL", f"unsupported scheme {scheme!r}")
+
+
+def stub_broker() -> StubBroker:
+    """Dramatiq's in-memory broker with the same middleware as the real ones, every queue declared: for tests."""
+    broker = StubBroker(middleware=_middleware())
+    for queue_name in ALL_QUEUES:
+        broker.declare_queue(queue_name)
+    return broker
 
 
 def set_up_broker(config: BrokerSettings) -> dramatiq.Broker:
@@ -101,43 +88,15 @@ def set_up_broker(config: BrokerSettings) -> dramatiq.Broker:
     """
     broker = build_broker(config)
     dramatiq.set_broker(broker)
-    for queue_name, _actor_name in ROUTES.values():
+    for queue_name in ALL_QUEUES:
         broker.declare_queue(queue_name)
     return broker
 
 
-def send(broker: dramatiq.Broker, message: GenerateCalendar | CalendarJobFinished) -> dramatiq.Message:
+def send(broker: dramatiq.Broker, message: Message) -> dramatiq.Message[None]:
     """Enqueue `message` for the actor that consumes its type, without importing that actor."""
-    queue_name, actor_name = ROUTES[type(message)]
-    return broker.enqueue(
-        dramatiq.Message(
-            queue_name=queue_name,
-            actor_name=actor_name,
-            args=(to_dict(message),),
-            kwargs={},
-            options={},
-        )
+    queue_name, actor_name = route_of(type(message))
+    sent: dramatiq.Message[None] = broker.enqueue(
+        dramatiq.Message(queue_name=queue_name, actor_name=actor_name, args=(to_dict(message),), kwargs={}, options={})
     )
-
-
-def declare_actor(
-    broker: dramatiq.Broker,
-    message_type: type,
-    fn: Callable[..., None],
-    consumer: ConsumerSettings,
-    *,
-    throws: tuple[type[BaseException], ...] = (),
-) -> dramatiq.Actor:
-    """Declare the actor that consumes `message_type`, on its contracted queue and name."""
-    queue_name, actor_name = ROUTES[message_type]
-    return dramatiq.actor(
-        fn,
-        broker=broker,
-        actor_name=actor_name,
-        queue_name=queue_name,
-        max_retries=consumer.max_retries,
-        min_backoff=min(consumer.min_backoff_ms, MAX_BACKOFF_MS),
-        max_backoff=min(consumer.max_backoff_ms, MAX_BACKOFF_MS),
-        time_limit=consumer.time_limit_ms,
-        throws=throws,
-    )
+    return sent

@@ -1,60 +1,94 @@
-"""How a Dramatiq consumer service runs (processes, threads, retries, time limit, idle poll), from
-the environment under the service's own prefix: WORKER_ for the calendar-worker, NOTIFY_ for the notifier."""
+"""The consuming side of a Dramatiq service: its settings (processes, threads, retries, time limit,
+idle poll) and declaring its actor on the contracted queue and name.
+
+The variables are each service's own (WORKER_* for the calendar-worker, NOTIFY_* for the notifier):
+a service subclasses ConsumerSettings and writes them out with its defaults; the rules are here.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable
+from typing import Annotated, Any, Self
 
-from . import settings
+import dramatiq
+from pydantic import Field, model_validator
+
 from .broker import MAX_BACKOFF_MS, BrokerSettings
+from .messages import Message
+from .routing import route_of
+from .settings import ConfigError, EnvironmentSettings, ServiceSettings
+
+Processes = Annotated[int, Field(ge=1, le=64)]
+Threads = Annotated[int, Field(ge=1, le=64)]
+MaxRetries = Annotated[int, Field(ge=0, le=50)]
+BackoffMs = Annotated[int, Field(ge=1, le=MAX_BACKOFF_MS)]
+TimeLimitMs = Annotated[int, Field(ge=1_000)]
+# How long an idle consumer waits between looks at its queue. SQS long-polls for this long (cheap);
+# Redis is polled, and Dramatiq backs off up to this between empty polls, so a short one keeps a
+# message from waiting for a sleeping consumer. None: 1000 on SQS, 10 on Redis.
+IdlePollMs = Annotated[int, Field(ge=10, le=20_000)]
 
 
-@dataclasses.dataclass(frozen=True)
-class ConsumerSettings:
-    processes: int
-    threads: int
-    max_retries: int
-    min_backoff_ms: int
-    max_backoff_ms: int
-    time_limit_ms: int
-    idle_poll_ms: int
+class ConsumerSettings(EnvironmentSettings):
+    """How a Dramatiq service consumes; a service subclass names each variable and its default."""
 
-    @classmethod
-    def from_env(
-        cls,
-        env: Mapping[str, str],
-        broker: BrokerSettings,
-        *,
-        prefix: str,
-        processes: int,
-        threads: int,
-        max_retries: int,
-        max_backoff_ms: int,
-        time_limit_ms: int,
-    ) -> ConsumerSettings:
-        """`{prefix}PROCESSES`, `THREADS`, `MAX_RETRIES`, `MIN_BACKOFF_MS`, `MAX_BACKOFF_MS`,
-        `TIME_LIMIT_MS`, `IDLE_POLL_MS`; the keyword arguments are the service's defaults."""
-        time_limit = settings.integer(env, f"{prefix}TIME_LIMIT_MS", time_limit_ms, minimum=1_000)
-        if time_limit >= broker.visibility_timeout_s * 1000:
+    processes: Processes
+    threads: Threads
+    max_retries: MaxRetries
+    min_backoff_ms: BackoffMs
+    max_backoff_ms: BackoffMs
+    time_limit_ms: TimeLimitMs
+    idle_poll_ms: IdlePollMs | None
+
+    def variable(self, field: str) -> str:
+        """The environment variable this service reads the field from (for error messages)."""
+        return str(type(self).model_fields[field].validation_alias or field)
+
+
+class ConsumerServiceSettings(ServiceSettings):
+    """A Dramatiq service: its broker and its consumer settings, checked against each other."""
+
+    broker: BrokerSettings
+    consumer: ConsumerSettings
+
+    @model_validator(mode="after")
+    def _consumer_fits_the_broker(self) -> Self:
+        if self.consumer.time_limit_ms >= self.broker.visibility_timeout_s * 1000:
             # Otherwise SQS hands a message still being worked on to another consumer.
-            raise settings.ConfigError(
-                f"{prefix}TIME_LIMIT_MS",
-                f"must be below SQS_VISIBILITY_TIMEOUT ({broker.visibility_timeout_s} s), got {time_limit} ms",
+            raise ConfigError(
+                self.consumer.variable("time_limit_ms"),
+                f"must be below SQS_VISIBILITY_TIMEOUT ({self.broker.visibility_timeout_s} s),"
+                f" got {self.consumer.time_limit_ms} ms",
             )
-        return cls(
-            processes=settings.integer(env, f"{prefix}PROCESSES", processes, minimum=1, maximum=64),
-            threads=settings.integer(env, f"{prefix}THREADS", threads, minimum=1, maximum=64),
-            max_retries=settings.integer(env, f"{prefix}MAX_RETRIES", max_retries, minimum=0, maximum=50),
-            min_backoff_ms=settings.integer(env, f"{prefix}MIN_BACKOFF_MS", 1_000, minimum=1, maximum=MAX_BACKOFF_MS),
-            max_backoff_ms=settings.integer(
-                env, f"{prefix}MAX_BACKOFF_MS", max_backoff_ms, minimum=1, maximum=MAX_BACKOFF_MS
-            ),
-            time_limit_ms=time_limit,
-            # How long an idle consumer waits between looks at its queue. SQS long-polls for this
-            # long (cheap); Redis is polled, and Dramatiq backs off up to this between empty polls,
-            # so a short one keeps a message from waiting for a sleeping consumer.
-            idle_poll_ms=settings.integer(
-                env, f"{prefix}IDLE_POLL_MS", 1_000 if broker.url.startswith("sqs") else 10, minimum=10, maximum=20_000
-            ),
-        )
+        return self
+
+    @property
+    def idle_poll_ms(self) -> int:
+        """The consumer's idle poll, or the broker's sensible one: 1000 ms on SQS, 10 ms on Redis."""
+        if self.consumer.idle_poll_ms is not None:
+            return self.consumer.idle_poll_ms
+        return 1_000 if self.broker.is_sqs else 10
+
+
+def declare_actor(
+    broker: dramatiq.Broker,
+    message_type: type[Message],
+    fn: Callable[..., None],
+    consumer: ConsumerSettings,
+    *,
+    throws: tuple[type[BaseException], ...] = (),
+) -> dramatiq.Actor[Any, None]:
+    """Declare the actor that consumes `message_type`, on its contracted queue and name."""
+    queue_name, actor_name = route_of(message_type)
+    actor: dramatiq.Actor[Any, None] = dramatiq.actor(
+        fn,
+        broker=broker,
+        actor_name=actor_name,
+        queue_name=queue_name,
+        max_retries=consumer.max_retries,
+        min_backoff=min(consumer.min_backoff_ms, MAX_BACKOFF_MS),
+        max_backoff=min(consumer.max_backoff_ms, MAX_BACKOFF_MS),
+        time_limit=consumer.time_limit_ms,
+        throws=throws,
+    )
+    return actor

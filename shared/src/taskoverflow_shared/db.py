@@ -1,4 +1,4 @@
-"""PostgreSQL access both services share: a connection pool and the versioned schema migrations."""
+"""PostgreSQL access every service shares: a connection pool and the versioned schema migrations."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ class Database:
     round trip: most API calls are one statement); `transaction()` for several at once.
     """
 
-    def __init__(self, url: str, *, min_connections: int = 1, max_connections: int = 10) -> None:
+    def __init__(self, url: str, *, min_connections: int = 0, max_connections: int = 10) -> None:
+        # No connection until the first use: wiring a service (and importing it) needs no database.
         self.url = url
         self._pool = psycopg2.pool.ThreadedConnectionPool(min_connections, max_connections, dsn=url)
         # ThreadedConnectionPool raises PoolError when exhausted instead of waiting;

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
-from .consumer import ConsumerSettings
+from .consumer import ConsumerServiceSettings
 from .db import migrate
 from .settings import ConfigError
 
@@ -34,10 +34,11 @@ def migrate_or_exit(service: str, database_url: str) -> None:
         raise SystemExit(1) from None
 
 
-def exec_dramatiq(actors_module: str, *, queue: str, consumer: ConsumerSettings) -> NoReturn:
+def exec_dramatiq(actors_module: str, *, queue: str, settings: ConsumerServiceSettings) -> NoReturn:
     """Replace this process with Dramatiq's CLI consuming `queue` only, as the image runs it."""
+    consumer = settings.consumer
     # Dramatiq reads its consumer timeout from the environment, not from a CLI flag.
-    os.environ["dramatiq_worker_timeout"] = str(consumer.idle_poll_ms)  # noqa: SIM112 - dramatiq reads this lower-case name
+    os.environ["dramatiq_worker_timeout"] = str(settings.idle_poll_ms)  # noqa: SIM112 - dramatiq reads this lower-case name
     os.execv(
         sys.executable,
         [

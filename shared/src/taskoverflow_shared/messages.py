@@ -1,14 +1,18 @@
-"""The messages services exchange: frozen, versioned, JSON-only; ids, never payloads."""
+"""The messages services exchange: frozen, versioned, JSON-only pydantic models; ids, never payloads.
+
+A message travels as a dict carrying its `type` and `version` (`to_dict`); `from_dict` checks both,
+then lets the model validate the fields, and says what is wrong in one MessageDecodeError.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import uuid
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-JOB_STATUSES = ("PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE")
-FINAL_STATUSES = ("SUCCESS", "FAILURE")
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from .job_status import JobStatus
 
 
 class MessageDecodeError(ValueError):
@@ -23,63 +27,7 @@ class MessageDecodeError(ValueError):
         self.job_id = job_id
 
 
-@dataclasses.dataclass(frozen=True)
-class GenerateCalendar:
-    """Asks the calendar-worker to build the calendar of a snapshotted job."""
-
-    TYPE: ClassVar[str] = "generate_calendar"
-    VERSION: ClassVar[int] = 1
-
-    job_id: str
-    correlation_id: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class CalendarJobFinished:
-    """Announces that a calendar job ended, SUCCESS or FAILURE, for the notifier."""
-
-    TYPE: ClassVar[str] = "calendar_job_finished"
-    VERSION: ClassVar[int] = 1
-
-    job_id: str
-    status: str
-    event_count: int | None = None
-    error: str | None = None
-    correlation_id: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.status not in FINAL_STATUSES:
-            raise ValueError(f"status must be one of {FINAL_STATUSES}, got {self.status!r}")
-
-
-Msg = TypeVar("Msg", GenerateCalendar, CalendarJobFinished)
-
-# Field name -> the JSON types it may hold; None is allowed only where the default is None.
-_FIELD_TYPES: dict[str, tuple[type, ...]] = {
-    "job_id": (str,),
-    "correlation_id": (str,),
-    "status": (str,),
-    "event_count": (int,),
-    "error": (str,),
-}
-
-
-def to_dict(message: GenerateCalendar | CalendarJobFinished) -> dict[str, Any]:
-    """The message as a JSON-ready dict carrying its type and schema version."""
-    return {"type": message.TYPE, "version": message.VERSION, **dataclasses.asdict(message)}
-
-
-def encode(message: GenerateCalendar | CalendarJobFinished) -> str:
-    return json.dumps(to_dict(message), separators=(",", ":"), sort_keys=True)
-
-
-def _readable_job_id(data: Any) -> str | None:
-    if isinstance(data, dict) and is_job_id(data.get("job_id")):
-        return data["job_id"]
-    return None
-
-
-def is_job_id(value: Any) -> bool:
+def is_job_id(value: object) -> bool:
     """Job ids are canonical lower-case UUID strings."""
     if not isinstance(value, str):
         return False
@@ -89,7 +37,60 @@ def is_job_id(value: Any) -> bool:
         return False
 
 
-def from_dict(cls: type[Msg], data: Any) -> Msg:
+def _job_id(value: str) -> str:
+    if not is_job_id(value):
+        raise ValueError(f"job_id is not a UUID: {value!r}")
+    return value
+
+
+JobId = Annotated[str, AfterValidator(_job_id)]
+
+
+class Message(BaseModel):
+    """What every message has: its job, and the correlation id of the request that started it."""
+
+    # strict: JSON has no "3" for 3 nor true for 1, and a sender that writes them is broken.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int]
+
+    job_id: JobId
+    correlation_id: str | None = None
+
+
+class GenerateCalendar(Message):
+    """Asks the calendar-worker to build the calendar of a snapshotted job."""
+
+    TYPE: ClassVar[str] = "generate_calendar"
+    VERSION: ClassVar[int] = 1
+
+
+class CalendarJobFinished(Message):
+    """Announces that a calendar job ended, SUCCESS or FAILURE, for the notifier."""
+
+    TYPE: ClassVar[str] = "calendar_job_finished"
+    VERSION: ClassVar[int] = 1
+
+    status: Literal[JobStatus.SUCCESS, JobStatus.FAILURE]
+    event_count: int | None = None
+    error: str | None = None
+
+
+Msg = TypeVar("Msg", bound=Message)
+
+
+def to_dict(message: Message) -> dict[str, Any]:
+    """The message as a JSON-ready dict carrying its type and schema version."""
+    return {"type": message.TYPE, "version": message.VERSION, **message.model_dump(mode="json")}
+
+
+def _readable_job_id(data: object) -> str | None:
+    if isinstance(data, Mapping) and is_job_id(data.get("job_id")):
+        return str(data["job_id"])
+    return None
+
+
+def from_dict(cls: type[Msg], data: object) -> Msg:
     """Decode a dict into `cls`, or raise MessageDecodeError saying what is wrong."""
     job_id = _readable_job_id(data)
     if not isinstance(data, dict):
@@ -99,44 +100,30 @@ def from_dict(cls: type[Msg], data: Any) -> Msg:
     # `type(...) is int`: JSON true and 1.0 compare equal to 1 but are not version 1.
     if type(data.get("version")) is not int or data["version"] != cls.VERSION:
         raise MessageDecodeError(f"{cls.TYPE}: unsupported version {data.get('version')!r}", job_id)
+    fields = {name: value for name, value in data.items() if name not in ("type", "version")}
+    try:
+        return cls.model_validate(fields)
+    except ValidationError as exc:
+        raise MessageDecodeError(f"{cls.TYPE}: {_problem(exc)}", job_id) from None
 
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = set(data) - set(fields) - {"type", "version"}
+
+def _problem(exc: ValidationError) -> str:
+    errors = exc.errors()
+    unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
     if unknown:
-        raise MessageDecodeError(f"{cls.TYPE}: unknown fields {sorted(unknown)}", job_id)
-    values: dict[str, Any] = {}
-    for name, field in fields.items():
-        if name not in data:
-            if field.default is dataclasses.MISSING:
-                raise MessageDecodeError(f"{cls.TYPE}: missing field {name!r}", job_id)
-            continue
-        value = data[name]
-        nullable = field.default is None
-        allowed = _FIELD_TYPES[name]
-        # bool is an int in Python; a count of True events is still malformed.
-        if (value is None and not nullable) or (
-            value is not None and (not isinstance(value, allowed) or isinstance(value, bool))
-        ):
-            raise MessageDecodeError(f"{cls.TYPE}: field {name!r} has a wrong value {value!r}", job_id)
-        values[name] = value
-    if not is_job_id(values["job_id"]):
-        raise MessageDecodeError(f"{cls.TYPE}: job_id is not a UUID: {values['job_id']!r}")
-    try:
-        return cls(**values)
-    except ValueError as exc:
-        raise MessageDecodeError(f"{cls.TYPE}: {exc}", job_id) from None
+        return f"unknown fields {unknown}"
+    error = errors[0]
+    name = str(error["loc"][0])
+    if error["type"] == "missing":
+        return f"missing field {name!r}"
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    if name == "status" and isinstance(error["input"], str):
+        return f"status must be one of {tuple(s.value for s in JobStatus if s.finished)}, got {error['input']!r}"
+    return f"field {name!r} has a wrong value {error['input']!r}"
 
 
-def decode(cls: type[Msg], body: str | bytes) -> Msg:
-    try:
-        data = json.loads(body)
-    # RecursionError: a deeply nested body (valid JSON, "[[[[...]]]]") overflows the parser.
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise MessageDecodeError(f"{cls.TYPE}: not JSON ({exc})") from None
-    return from_dict(cls, data)
-
-
-def from_actor_arguments(cls: type[Msg], args: tuple, kwargs: dict) -> Msg:
+def from_actor_arguments(cls: type[Msg], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Msg:
     """Decode what a Dramatiq actor was called with: exactly one positional message dict."""
     if kwargs or len(args) != 1:
         job_id = _readable_job_id(args[0]) if args else _readable_job_id(kwargs)

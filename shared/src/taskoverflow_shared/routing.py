@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .messages import CalendarJobFinished, GenerateCalendar
+from .messages import CalendarJobFinished, GenerateCalendar, Message
 
 ICAL_QUEUE = "ical"
 NOTIFICATIONS_QUEUE = "notifications"
@@ -10,10 +10,15 @@ NOTIFICATIONS_QUEUE = "notifications"
 GENERATE_CALENDAR_ACTOR = "generate_calendar"
 NOTIFY_JOB_FINISHED_ACTOR = "notify_calendar_job_finished"
 
-# Message type -> (queue, actor) that consumes it.
-ROUTES: dict[type, tuple[str, str]] = {
+# Message type -> (queue, actor) that consumes it. A new message gets its line here.
+ROUTES: dict[type[Message], tuple[str, str]] = {
     GenerateCalendar: (ICAL_QUEUE, GENERATE_CALENDAR_ACTOR),
     CalendarJobFinished: (NOTIFICATIONS_QUEUE, NOTIFY_JOB_FINISHED_ACTOR),
 }
 
 ALL_QUEUES = (ICAL_QUEUE, NOTIFICATIONS_QUEUE)
+
+
+def route_of(message_type: type[Message]) -> tuple[str, str]:
+    """(queue, actor) of a message type; KeyError for a type no actor consumes."""
+    return ROUTES[message_type]

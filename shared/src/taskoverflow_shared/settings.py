@@ -1,14 +1,22 @@
-"""Reading configuration from the environment once, failing with the variable's name."""
+"""Settings from the environment, read once at start-up: the base every service's settings extend.
+
+Each variable's name is written out where its field is declared (`validation_alias="PORT"`), so
+grep finds it. pydantic validates; a bad value becomes one ConfigError naming the variable, and a
+URL's password never appears in it. A *section* (a nested settings model, such as BrokerSettings)
+reads the same flat environment as the settings that hold it.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Self, get_args
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-LOG_FORMATS = ("json", "console")
-_SNS_TOPIC_ARN = re.compile(r"^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
+from pydantic import AfterValidator, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 class ConfigError(Exception):
@@ -19,88 +27,119 @@ class ConfigError(Exception):
         self.name = name
 
 
-def _raw(env: Mapping[str, str], name: str, default: str | None) -> str | None:
-    value = env.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip()
-
-
-def require(env: Mapping[str, str], name: str, default: str | None = None) -> str:
-    value = _raw(env, name, default)
-    if value is None:
-        raise ConfigError(name, "is required but not set")
-    return value
-
-
-def optional(env: Mapping[str, str], name: str) -> str | None:
-    return _raw(env, name, None)
-
-
-def integer(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
-    raw = _raw(env, name, None)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(name, f"must be an integer, got {raw!r}") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
-        raise ConfigError(name, f"must be {bounds}, got {value}")
-    return value
-
-
-def choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
-    value = _raw(env, name, default)
-    assert value is not None
-    if value not in choices:
-        raise ConfigError(name, f"must be one of {', '.join(choices)}, got {value!r}")
-    return value
-
-
-def _redacted(parts: SplitResult) -> str:
-    # Error messages end up in logs; a DATABASE_URL's password must not.
+def redacted(parts: SplitResult) -> str:
+    """The URL with its password replaced: error messages end up in logs."""
     if parts.password is None:
         return parts.geturl()
     userinfo, _, host = parts.netloc.rpartition("@")
     return urlunsplit(parts._replace(netloc=f"{userinfo.partition(':')[0]}:***@{host}"))
 
 
-def url(env: Mapping[str, str], name: str, schemes: tuple[str, ...], default: str | None = None) -> str:
-    value = require(env, name, default)
-    try:
-        parts = urlsplit(value)
-    except ValueError:  # e.g. "postgresql://[::1": a traceback would not name the variable
-        # Not the parser's message: it can quote the netloc, password included.
-        raise ConfigError(name, "is not a valid URL (check the brackets and characters of its host part)") from None
-    if parts.scheme not in schemes:
-        raise ConfigError(name, f"must be a {' or '.join(s + '://' for s in schemes)} URL, got {_redacted(parts)!r}")
-    if parts.scheme in ("http", "https") and not parts.netloc:
-        raise ConfigError(name, f"has no host: {_redacted(parts)!r}")
-    return value
+def url_of(*schemes: str) -> AfterValidator:
+    """A validator accepting URLs of these schemes (an http(s) one needs a host)."""
+
+    def check(value: str) -> str:
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # e.g. "postgresql://[::1": the parser's message can quote the password
+            raise ValueError("is not a valid URL (check the brackets and characters of its host part)") from None
+        if parts.scheme not in schemes:
+            raise ValueError(f"must be a {' or '.join(s + '://' for s in schemes)} URL, got {redacted(parts)!r}")
+        if parts.scheme in ("http", "https") and not parts.netloc:
+            raise ValueError(f"has no host: {redacted(parts)!r}")
+        return value
+
+    return AfterValidator(check)
 
 
-def database_url(env: Mapping[str, str]) -> str:
-    return url(env, "DATABASE_URL", ("postgresql", "postgres"))
+_SNS_TOPIC_ARN = re.compile(r"^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 
 
-def broker_url(env: Mapping[str, str]) -> str:
-    return url(env, "BROKER_URL", ("sqs", "redis", "rediss", "unix"))
-
-
-def sns_topic_arn(env: Mapping[str, str]) -> str:
-    value = require(env, "SNS_TOPIC_ARN")
+def _sns_topic_arn(value: str) -> str:
     if not _SNS_TOPIC_ARN.match(value):
-        raise ConfigError("SNS_TOPIC_ARN", f"is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got {value!r}")
+        raise ValueError(f"is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got {value!r}")
     return value
 
 
-def log_format(env: Mapping[str, str]) -> str | None:
-    """`json` or `console`; None (unset) means: decide by whether stderr is a terminal."""
-    raw = _raw(env, "LOG_FORMAT", None)
-    return None if raw is None else choice(env, "LOG_FORMAT", LOG_FORMATS, raw)
+PostgresUrl = Annotated[str, url_of("postgresql", "postgres")]
+BrokerUrl = Annotated[str, url_of("sqs", "redis", "rediss", "unix")]
+# Without a trailing slash: paths are appended to it.
+PublicBaseUrl = Annotated[str, url_of("http", "https"), AfterValidator(lambda url: url.rstrip("/"))]
+SnsTopicArn = Annotated[str, AfterValidator(_sns_topic_arn)]
+LogFormat = Literal["json", "console"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
-def environ() -> Mapping[str, str]:
-    return os.environ
+class EnvironmentSettings(BaseSettings):
+    """Settings read from a flat environment by `from_env`; build them by field name in tests."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", validate_by_name=True, validate_by_alias=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only what from_env (or a test) hands over: the environment is read in one place.
+        return (init_settings,)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        """Read `env` (os.environ by default): values stripped, a blank one unset. Raises ConfigError."""
+        environ = os.environ if env is None else env
+        values = {name: value.strip() for name, value in environ.items() if value.strip()}
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise _config_error(exc.errors()[0]) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sections_read_the_same_environment(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        sections = {}
+        for name, field in cls.model_fields.items():
+            annotations = (field.annotation, *get_args(field.annotation))
+            section = next((t for t in annotations if _is_section(t)), None)
+            if section is None or name in data:
+                continue
+            # An optional section (`BrokerSettings | None`) is there only when its required variables are.
+            if type(None) not in annotations or _required_given(section, data):
+                sections[name] = data
+        return {**data, **sections} if sections else data
+
+
+def _is_section(annotation: object) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, EnvironmentSettings)
+
+
+def _required_given(section: type[EnvironmentSettings], data: Mapping[str, Any]) -> bool:
+    return all(field.validation_alias in data for field in section.model_fields.values() if field.is_required())
+
+
+def _config_error(error: ErrorDetails) -> ConfigError:
+    # The variable is the last part of the location: ("broker", "BROKER_URL") in a section.
+    name = str(error["loc"][-1]) if error["loc"] else "environment"
+    if error["type"] == "missing":
+        return ConfigError(name, "is required but not set")
+    if error["type"] == "value_error":
+        # Our own validators: their message is written for people and never holds a password.
+        return ConfigError(name, str(error.get("ctx", {}).get("error", error["msg"])))
+    problem = error["msg"].replace("Input should be", "must be", 1)
+    return ConfigError(name, f"{problem}, got {error['input']!r}")
+
+
+class ServiceSettings(EnvironmentSettings):
+    """What every service reads: its database, the public base URL, and how it logs."""
+
+    database_url: PostgresUrl = Field(validation_alias="DATABASE_URL")
+    # How users reach the API: result URLs in statuses and emails.
+    public_base_url: PublicBaseUrl = Field("http://localhost:6400", validation_alias="PUBLIC_BASE_URL")
+    # None: console on a terminal, JSON elsewhere.
+    log_format: LogFormat | None = Field(None, validation_alias="LOG_FORMAT")
+    log_level: LogLevel = Field("INFO", validation_alias="LOG_LEVEL")

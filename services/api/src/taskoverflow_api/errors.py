@@ -7,8 +7,8 @@ import structlog
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from .request_models import ValidationError
 from .responses import error_response
-from .todos.validation import ValidationError
 
 log = structlog.get_logger(__name__)
 

@@ -1,11 +1,13 @@
-"""gunicorn's settings, from the environment the API already validated."""
+"""gunicorn's settings, from the settings this process read once (bootstrap.settings)."""
 
 from __future__ import annotations
 
-from taskoverflow_api.config import ApiSettings
+from typing import Any
+
+from taskoverflow_api.bootstrap import settings
 from taskoverflow_shared.logging import configure_logging
 
-_settings = ApiSettings.from_env()
+_settings = settings()
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
@@ -19,5 +21,5 @@ graceful_timeout = 20
 timeout = 30
 
 
-def on_starting(server) -> None:
+def on_starting(server: Any) -> None:
     configure_logging(_settings.log_format, _settings.log_level)

@@ -1,12 +1,11 @@
-"""The WSGI entry point gunicorn loads: logging first, then the app from the environment."""
+"""The WSGI module gunicorn loads in each worker (`taskoverflow_api.wsgi:app`): logging, then the app
+as bootstrap.py wires it, from the settings the process already read."""
 
 from __future__ import annotations
 
 from taskoverflow_shared.logging import configure_logging
 
-from .app import create_app
-from .config import ApiSettings
+from .bootstrap import bootstrap, settings
 
-_settings = ApiSettings.from_env()
-configure_logging(_settings.log_format, _settings.log_level)
-app = create_app(_settings)
+configure_logging(settings().log_format, settings().log_level)
+app = bootstrap(settings())

@@ -14,7 +14,7 @@ def main() -> None:
     exec_dramatiq(
         "taskoverflow_calendar_worker.actors",
         queue=ICAL_QUEUE,
-        consumer=settings.consumer,
+        settings=settings,
     )
 
 

@@ -2,47 +2,41 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from collections.abc import Mapping
 
-from taskoverflow_shared import settings
-from taskoverflow_shared.broker import BrokerSettings
-from taskoverflow_shared.consumer import ConsumerSettings
+from pydantic import Field
+
+from taskoverflow_shared.consumer import (
+    BackoffMs,
+    ConsumerServiceSettings,
+    ConsumerSettings,
+    IdlePollMs,
+    MaxRetries,
+    Processes,
+    Threads,
+    TimeLimitMs,
+)
 
 
-@dataclasses.dataclass(frozen=True)
-class WorkerSettings:
-    database_url: str
-    broker: BrokerSettings
-    consumer: ConsumerSettings
-    public_base_url: str
-    log_format: str | None = None
-    log_level: str = "INFO"
+def _cores_plus_one() -> int:
+    return (os.cpu_count() or 1) + 1
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
-        env = os.environ if env is None else env
-        broker = BrokerSettings.from_env(env)
-        return cls(
-            database_url=settings.database_url(env),
-            broker=broker,
-            consumer=ConsumerSettings.from_env(
-                env,
-                broker,
-                prefix="WORKER_",
-                # Processes, not threads: building a calendar is CPU work, and threads waiting on
-                # PostgreSQL queue behind it for the GIL. Measured on 2 cores (bench/pipeline_bench.py):
-                # 3 processes x 1 thread do ~2x the jobs/s of 1 x 4.
-                processes=(os.cpu_count() or 1) + 1,
-                threads=1,
-                max_retries=3,
-                max_backoff_ms=60_000,
-                time_limit_ms=120_000,
-            ),
-            public_base_url=settings.url(env, "PUBLIC_BASE_URL", ("http", "https"), "http://localhost:6400").rstrip(
-                "/"
-            ),
-            log_format=settings.log_format(env),
-            log_level=settings.choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
-        )
+
+class WorkerConsumerSettings(ConsumerSettings):
+    # Processes, not threads: building a calendar is CPU work, and threads waiting on PostgreSQL
+    # queue behind it for the GIL. Measured on 2 cores (bench/pipeline_bench.py): 3 processes x
+    # 1 thread do ~2x the jobs/s of 1 x 4.
+    processes: Processes = Field(default_factory=_cores_plus_one, validation_alias="WORKER_PROCESSES")
+    threads: Threads = Field(1, validation_alias="WORKER_THREADS")
+    max_retries: MaxRetries = Field(3, validation_alias="WORKER_MAX_RETRIES")
+    min_backoff_ms: BackoffMs = Field(1_000, validation_alias="WORKER_MIN_BACKOFF_MS")
+    max_backoff_ms: BackoffMs = Field(60_000, validation_alias="WORKER_MAX_BACKOFF_MS")
+    time_limit_ms: TimeLimitMs = Field(120_000, validation_alias="WORKER_TIME_LIMIT_MS")
+    idle_poll_ms: IdlePollMs | None = Field(None, validation_alias="WORKER_IDLE_POLL_MS")
+
+
+class WorkerSettings(ConsumerServiceSettings):
+    """DATABASE_URL, PUBLIC_BASE_URL, LOG_* (ServiceSettings), BROKER_URL and the queue's
+    variables (BrokerSettings), and the WORKER_* variables above."""
+
+    consumer: WorkerConsumerSettings

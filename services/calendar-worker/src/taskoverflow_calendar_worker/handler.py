@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import structlog
 
+from taskoverflow_shared.job_status import JobStatus
 from taskoverflow_shared.messages import CalendarJobFinished, GenerateCalendar
 
 from .calendar_builder import build_calendar
-from .job_store import JobStore
+from .ports import Announce, JobStore
 
 log = structlog.get_logger(__name__)
-
-Announce = Callable[[CalendarJobFinished], None]
 
 
 class CalendarJobHandler:
@@ -53,12 +51,12 @@ class CalendarJobHandler:
             build_ms=round((time.perf_counter() - started) * 1000, 1),
         )
         if stored:
-            self._announce_once(job.id, "SUCCESS", built.event_count, None, message.correlation_id, False)
+            self._announce_once(job.id, JobStatus.SUCCESS, built.event_count, None, message.correlation_id, False)
 
     def fail_undecodable(self, job_id: str, reason: str) -> None:
         """A message for this job could not be read: the job ends FAILURE rather than hang PENDING."""
         if self.store.mark_failure(job_id, f"message could not be decoded: {reason}"):
-            self._announce_once(job_id, "FAILURE", None, reason, None, False)
+            self._announce_once(job_id, JobStatus.FAILURE, None, reason, None, False)
 
     def record_failure(self, message: GenerateCalendar, exc: BaseException, *, last_attempt: bool) -> None:
         """RETRY while attempts remain (the caller re-raises); FAILURE, announced, after the last."""
@@ -69,7 +67,7 @@ class CalendarJobHandler:
             return
         log.error("calendar_build_failed", error=reason)
         if self.store.mark_failure(message.job_id, reason):
-            self._announce_once(message.job_id, "FAILURE", None, reason, message.correlation_id, False)
+            self._announce_once(message.job_id, JobStatus.FAILURE, None, reason, message.correlation_id, False)
 
     def _announce_once(
         self,

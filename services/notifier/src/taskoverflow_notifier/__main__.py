@@ -14,7 +14,7 @@ def main() -> None:
     exec_dramatiq(
         "taskoverflow_notifier.actors",
         queue=NOTIFICATIONS_QUEUE,
-        consumer=settings.consumer,
+        settings=settings,
     )
 
 

@@ -7,8 +7,7 @@ import structlog
 from taskoverflow_shared.messages import CalendarJobFinished
 
 from .notification import compose
-from .notification_store import ClaimState, NotificationStore
-from .publishers import Publisher
+from .ports import ClaimState, NotificationStore, Publisher
 
 log = structlog.get_logger(__name__)
 
@@ -31,7 +30,7 @@ class NotificationHandler:
     def handle(self, finished: CalendarJobFinished) -> None:
         """Publish the job end's notification unless a delivery already did. Raises to ask for a retry."""
         notification = compose(finished, base_url=self.base_url)
-        claim = self.store.claim(finished.job_id, finished.status, notification.subject)
+        claim = self.store.claim(finished.job_id, notification.status, notification.subject)
         if claim.state is ClaimState.PUBLISHED:
             # A redelivery (SQS is at-least-once, or the worker announced twice): the email went out.
             log.info("notification_already_published", status=finished.status, sns_message_id=claim.sns_message_id)

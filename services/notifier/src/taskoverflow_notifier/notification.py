@@ -5,15 +5,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from taskoverflow_shared.job_status import JobStatus
 from taskoverflow_shared.messages import CalendarJobFinished
 
 EVENT_TYPE = "calendar_job.finished"
+# SNS takes a Subject of at most 100 printable ASCII characters.
 SUBJECTS = {
-    "SUCCESS": "TaskOverflow: your calendar is ready",
-    "FAILURE": "TaskOverflow: calendar export failed",
+    JobStatus.SUCCESS: "TaskOverflow: your calendar is ready",
+    JobStatus.FAILURE: "TaskOverflow: calendar export failed",
 }
-# SNS rejects a Subject over 100 characters or with anything but printable ASCII.
-MAX_SUBJECT_CHARS = 100
 # The worker caps its reasons at 500; a reason from elsewhere must not make a 256 KiB email.
 MAX_REASON_CHARS = 1_000
 
@@ -38,13 +38,15 @@ def status_url(base_url: str, job_id: str) -> str:
 
 def compose(finished: CalendarJobFinished, *, base_url: str) -> Notification:
     """The notification for one job end; the same message always gives the same notification."""
-    body = _success_body(finished, base_url) if finished.status == "SUCCESS" else _failure_body(finished, base_url)
+    body = (
+        _success_body(finished, base_url) if finished.status is JobStatus.SUCCESS else _failure_body(finished, base_url)
+    )
     return Notification(
         job_id=finished.job_id,
-        status=finished.status,
+        status=finished.status.value,
         subject=SUBJECTS[finished.status],
         body=body,
-        attributes={"event_type": EVENT_TYPE, "job_id": finished.job_id, "status": finished.status},
+        attributes={"event_type": EVENT_TYPE, "job_id": finished.job_id, "status": finished.status.value},
     )
 
 

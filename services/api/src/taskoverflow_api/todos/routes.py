@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
+from ..dependencies import dependencies
 from ..request_body import json_body
 from ..responses import error_response, json_response
 from . import validation
-from .repository import TodoRepository
+from .selection import Selection
 
 blueprint = Blueprint("todos", __name__, url_prefix="/api/v1/todos")
-
-
-def _repository() -> TodoRepository:
-    return current_app.extensions["taskoverflow.todos"]
 
 
 @blueprint.get("")
 def list_todos() -> Response:
     completed = validation.completed_filter(request.args.get("completed"))
     window = validation.window_filter(request.args.get("window"))
-    return json_response(_repository().list(completed=completed, window_days=window))
+    return json_response(dependencies().todos.list(Selection(completed, window)))
 
 
 @blueprint.get("/<int:todo_id>")
 def get_todo(todo_id: int) -> Response:
-    todo = _repository().get(todo_id) if validation.todo_id(todo_id) else None
+    todo = dependencies().todos.get(todo_id) if validation.todo_id(todo_id) else None
     if todo is None:
         return error_response(404, "Todo not found")
     return json_response(todo)
@@ -34,13 +31,13 @@ def get_todo(todo_id: int) -> Response:
 @blueprint.post("")
 def create_todo() -> Response:
     fields = validation.todo_fields(json_body(), creating=True)
-    return json_response(_repository().create(fields), 201)
+    return json_response(dependencies().todos.create(fields), 201)
 
 
 @blueprint.put("/<int:todo_id>")
 def update_todo(todo_id: int) -> Response:
     fields = validation.todo_fields(json_body(), creating=False)
-    todo = _repository().update(todo_id, fields) if validation.todo_id(todo_id) else None
+    todo = dependencies().todos.update(todo_id, fields) if validation.todo_id(todo_id) else None
     if todo is None:
         return error_response(404, "Todo not found")
     return json_response(todo)
@@ -48,6 +45,6 @@ def update_todo(todo_id: int) -> Response:
 
 @blueprint.delete("/<int:todo_id>")
 def delete_todo(todo_id: int) -> Response:
-    todo = _repository().delete(todo_id) if validation.todo_id(todo_id) else None
+    todo = dependencies().todos.delete(todo_id) if validation.todo_id(todo_id) else None
     # The contract: deleting what is not there is not an error.
     return json_response(todo or {})

@@ -1,18 +1,19 @@
-"""Todos in PostgreSQL: parameterised SQL only, rows returned as the API shows them."""
+"""The TodoStore on PostgreSQL: parameterised SQL only, rows returned as the API shows them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from taskoverflow_shared.db import Database
 
 from ..timestamps import utc_now
+from .ports import TodoRow
+from .selection import Selection, deadline_cutoff
 
 _COLUMNS = "id, title, description, completed, deadline_at, created_at, updated_at"
 
 
-def _as_dict(row: tuple) -> dict[str, Any]:
+def _as_dict(row: tuple[Any, ...]) -> TodoRow:
     # Timestamps stay datetimes (whole seconds, UTC, naive): the JSON renderer writes
     # them as the contract's "2023-02-27T00:00:00" without a Python call per value.
     return {
@@ -26,24 +27,14 @@ def _as_dict(row: tuple) -> dict[str, Any]:
     }
 
 
-def deadline_cutoff(window_days: int | None, now: datetime | None = None) -> datetime | None:
-    """The latest deadline inside a window of N days from now (None: no window)."""
-    if window_days is None:
-        return None
-    try:
-        return (now or utc_now()) + timedelta(days=window_days)
-    except OverflowError:
-        return datetime.max.replace(microsecond=0)
-
-
-def selection_sql(completed: bool | None, window_days: int | None) -> tuple[str, list[Any]]:
+def selection_sql(selection: Selection) -> tuple[str, list[Any]]:
     """The WHERE clause (or "") and parameters that select todos as the list endpoint does."""
     clauses: list[str] = []
     params: list[Any] = []
-    if completed is not None:
+    if selection.completed is not None:
         clauses.append("completed = %s")
-        params.append(completed)
-    cutoff = deadline_cutoff(window_days)
+        params.append(selection.completed)
+    cutoff = deadline_cutoff(selection.window)
     if cutoff is not None:
         # Past-due todos are inside any window; todos with no deadline are in none.
         clauses.append("deadline_at <= %s")
@@ -51,23 +42,23 @@ def selection_sql(completed: bool | None, window_days: int | None) -> tuple[str,
     return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
-class TodoRepository:
+class PostgresTodoStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def list(self, *, completed: bool | None = None, window_days: int | None = None) -> list[dict[str, Any]]:
-        where, params = selection_sql(completed, window_days)
+    def list(self, selection: Selection) -> list[TodoRow]:
+        where, params = selection_sql(selection)
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute(f"SELECT {_COLUMNS} FROM todos{where} ORDER BY id", params)
             return [_as_dict(row) for row in cur.fetchall()]
 
-    def get(self, todo_id: int) -> dict[str, Any] | None:
+    def get(self, todo_id: int) -> TodoRow | None:
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute(f"SELECT {_COLUMNS} FROM todos WHERE id = %s", (todo_id,))
             row = cur.fetchone()
         return None if row is None else _as_dict(row)
 
-    def create(self, fields: dict[str, Any]) -> dict[str, Any]:
+    def create(self, fields: dict[str, Any]) -> TodoRow:
         now = utc_now()
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute(
@@ -84,7 +75,7 @@ class TodoRepository:
             )
             return _as_dict(cur.fetchone())
 
-    def update(self, todo_id: int, fields: dict[str, Any]) -> dict[str, Any] | None:
+    def update(self, todo_id: int, fields: dict[str, Any]) -> TodoRow | None:
         # Column names come from the validator's fixed whitelist, never from the client.
         assignments = [f"{name} = %s" for name in fields] + ["updated_at = %s"]
         with self.db.connection() as conn, conn.cursor() as cur:
@@ -95,7 +86,7 @@ class TodoRepository:
             row = cur.fetchone()
         return None if row is None else _as_dict(row)
 
-    def delete(self, todo_id: int) -> dict[str, Any] | None:
+    def delete(self, todo_id: int) -> TodoRow | None:
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute(f"DELETE FROM todos WHERE id = %s RETURNING {_COLUMNS}", (todo_id,))
             row = cur.fetchone()

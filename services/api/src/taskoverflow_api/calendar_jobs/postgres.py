@@ -1,36 +1,37 @@
-"""calendar_jobs rows as the API sees them: create with a snapshot, read status and result."""
+"""The CalendarJobStore on PostgreSQL: create a job with a snapshot made in SQL, read status and result."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+import psycopg2.extensions
 import psycopg2.extras
 
 from taskoverflow_shared.db import Database
+from taskoverflow_shared.job_status import JobStatus
 
-from ..todos.repository import selection_sql
-from .selection import Selection
+from ..todos.postgres import selection_sql
+from ..todos.selection import Selection
+from .ports import CalendarJob
 
 IDEMPOTENCY_WINDOW = "24 hours"
 _STATUS_COLUMNS = "id::text, status, created_at, finished_at, event_count, todo_count, error"
 
 
-def _status(row: tuple) -> dict[str, Any]:
-    keys = ("id", "status", "created_at", "finished_at", "event_count", "todo_count", "error")
-    return dict(zip(keys, row, strict=True))
+def _job(row: tuple[Any, ...]) -> CalendarJob:
+    job_id, status, created_at, finished_at, event_count, todo_count, error = row
+    return CalendarJob(job_id, JobStatus(status), created_at, finished_at, event_count, todo_count, error)
 
 
-class CalendarJobRepository:
+class PostgresCalendarJobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     def create(
         self, selection: Selection, *, idempotency_key: str | None, correlation_id: str | None
-    ) -> tuple[dict[str, Any], bool]:
-        """A new PENDING job holding a snapshot of the selected todos, or (with an
-        idempotency key seen in the last 24 h) that earlier job. Returns (job, created)."""
-        where, params = selection_sql(selection.completed, selection.window)
+    ) -> tuple[CalendarJob, bool]:
+        where, params = selection_sql(selection)
         # The snapshot is made inside PostgreSQL: a 10,000-todo job never travels
         # through Python on the way in.
         insert = (
@@ -51,7 +52,9 @@ class CalendarJobRepository:
             # One statement, so no explicit transaction: one round trip.
             with self.db.connection() as conn, conn.cursor() as cur:
                 cur.execute(insert, insert_params)
-                return _status(cur.fetchone()), True
+                row = cur.fetchone()
+                assert row is not None  # INSERT ... SELECT of an aggregate always yields one row
+                return _job(row), True
 
         with self.db.transaction() as conn, conn.cursor() as cur:
             earlier = self._by_idempotency_key(cur, idempotency_key)
@@ -64,32 +67,33 @@ class CalendarJobRepository:
             cur.execute(insert, insert_params)
             row = cur.fetchone()
             if row is None:  # a concurrent request with the same key won the race
-                return self._by_idempotency_key(cur, idempotency_key), False
-            return _status(row), True
+                winner = self._by_idempotency_key(cur, idempotency_key)
+                assert winner is not None
+                return winner, False
+            return _job(row), True
 
     @staticmethod
-    def _by_idempotency_key(cur, key: str) -> dict[str, Any] | None:
+    def _by_idempotency_key(cur: psycopg2.extensions.cursor, key: str) -> CalendarJob | None:
         cur.execute(
             f"SELECT {_STATUS_COLUMNS} FROM calendar_jobs WHERE idempotency_key = %s"
             f" AND created_at > (now() AT TIME ZONE 'UTC') - interval '{IDEMPOTENCY_WINDOW}'",
             (key,),
         )
         row = cur.fetchone()
-        return None if row is None else _status(row)
+        return None if row is None else _job(row)
 
     def discard(self, job_id: str) -> None:
-        """Forget a job whose message never reached the queue, so none waits PENDING forever."""
         with self.db.connection() as conn, conn.cursor() as cur:
-            cur.execute("DELETE FROM calendar_jobs WHERE id = %s AND status = 'PENDING'", (job_id,))
+            cur.execute("DELETE FROM calendar_jobs WHERE id = %s AND status = %s", (job_id, JobStatus.PENDING.value))
 
-    def status(self, job_id: str) -> dict[str, Any] | None:
+    def status(self, job_id: str) -> CalendarJob | None:
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute(f"SELECT {_STATUS_COLUMNS} FROM calendar_jobs WHERE id = %s", (job_id,))
             row = cur.fetchone()
-        return None if row is None else _status(row)
+        return None if row is None else _job(row)
 
-    def result(self, job_id: str) -> tuple[str, str | None] | None:
-        """(status, ics) of a job, or None when there is no such job."""
+    def result(self, job_id: str) -> tuple[JobStatus, str | None] | None:
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute("SELECT status, ics FROM calendar_jobs WHERE id = %s", (job_id,))
-            return cur.fetchone()
+            row = cur.fetchone()
+        return None if row is None else (JobStatus(row[0]), row[1])

@@ -1,36 +1,55 @@
-"""TodoRepository on a real PostgreSQL: what it stores is what it returns, filtered and ordered as the API lists."""
+"""The TodoStore contract, run against the in-memory fake and against PostgreSQL: what it stores is
+what it returns, filtered and ordered as the API lists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
 from taskoverflow_api.timestamps import utc_now
-from taskoverflow_api.todos.repository import TodoRepository, deadline_cutoff
+from taskoverflow_api.todos.fakes import FakeTodoStore
+from taskoverflow_api.todos.models import DESCRIPTION_MAX, TITLE_MAX
+from taskoverflow_api.todos.ports import TodoStore
+from taskoverflow_api.todos.postgres import PostgresTodoStore
+from taskoverflow_api.todos.selection import Selection, deadline_cutoff
 from taskoverflow_shared.db import Database
-
-pytestmark = pytest.mark.integration
 
 LONG_AGO = datetime(2020, 1, 1)
 
 
-@pytest.fixture
-def db(clean_database: str) -> Iterator[Database]:
-    database = Database(clean_database, max_connections=2)
-    yield database
+class Store:
+    """A TodoStore and a way to move a todo's timestamps into the past (each kind has its own)."""
+
+    def __init__(self, store: TodoStore, backdate: Callable[[int], None]) -> None:
+        self.store = store
+        self.backdate = backdate
+
+    def list(self, *, completed: bool | None = None, window_days: int | None = None) -> list[dict]:
+        return self.store.list(Selection(completed, window_days))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+@pytest.fixture(params=["fake", pytest.param("postgres", marks=pytest.mark.integration)])
+def repository(request: pytest.FixtureRequest) -> Iterator[Store]:
+    if request.param == "fake":
+        fake = FakeTodoStore()
+        yield Store(fake, lambda todo_id: fake.rows[todo_id].update(created_at=LONG_AGO, updated_at=LONG_AGO))
+        return
+    database = Database(request.getfixturevalue("clean_database"), max_connections=2)
+
+    def backdate(todo_id: int) -> None:
+        with database.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                "UPDATE todos SET created_at = %s, updated_at = %s WHERE id = %s", (LONG_AGO, LONG_AGO, todo_id)
+            )
+
+    yield Store(PostgresTodoStore(database), backdate)
     database.close()
-
-
-@pytest.fixture
-def repository(db: Database) -> TodoRepository:
-    return TodoRepository(db)
-
-
-def backdate(db: Database, todo_id: int) -> None:
-    with db.connection() as conn, conn.cursor() as cur:
-        cur.execute("UPDATE todos SET created_at = %s, updated_at = %s WHERE id = %s", (LONG_AGO, LONG_AGO, todo_id))
 
 
 def ids(todos: list[dict]) -> list[int]:
@@ -40,7 +59,7 @@ def ids(todos: list[dict]) -> list[int]:
 # --- create and get -------------------------------------------------------------------------
 
 
-def test_create_fills_in_defaults_and_timestamps(repository: TodoRepository) -> None:
+def test_create_fills_in_defaults_and_timestamps(repository: Store) -> None:
     todo = repository.create({"title": "Write tests"})
 
     assert set(todo) == {"id", "title", "description", "completed", "deadline_at", "created_at", "updated_at"}
@@ -51,7 +70,7 @@ def test_create_fills_in_defaults_and_timestamps(repository: TodoRepository) -> 
     assert abs(todo["created_at"] - utc_now()) < timedelta(minutes=5), "created_at is not UTC"
 
 
-def test_create_stores_every_field_and_get_reads_it_back(repository: TodoRepository) -> None:
+def test_create_stores_every_field_and_get_reads_it_back(repository: Store) -> None:
     todo = repository.create(
         {"title": "Ship", "description": "v1.0", "completed": True, "deadline_at": datetime(33, 4, 3, 15, 0, 0)}
     )
@@ -60,13 +79,13 @@ def test_create_stores_every_field_and_get_reads_it_back(repository: TodoReposit
     assert (todo["description"], todo["completed"], todo["deadline_at"]) == ("v1.0", True, datetime(33, 4, 3, 15))
 
 
-def test_ids_increase(repository: TodoRepository) -> None:
+def test_ids_increase(repository: Store) -> None:
     first, second = repository.create({"title": "a"}), repository.create({"title": "b"})
 
     assert second["id"] > first["id"] > 0
 
 
-def test_get_of_a_missing_id_is_none(repository: TodoRepository) -> None:
+def test_get_of_a_missing_id_is_none(repository: Store) -> None:
     assert repository.get(1) is None
 
 
@@ -80,7 +99,7 @@ def test_get_of_a_missing_id_is_none(repository: TodoRepository) -> None:
         "👩‍👩‍👧‍👦 family, e\u0301, \u200f\u2028",
     ],
 )
-def test_unicode_round_trips(repository: TodoRepository, text: str) -> None:
+def test_unicode_round_trips(repository: Store, text: str) -> None:
     todo = repository.create({"title": text[:80], "description": text})
 
     stored = repository.get(todo["id"])
@@ -90,7 +109,7 @@ def test_unicode_round_trips(repository: TodoRepository, text: str) -> None:
 # --- list -----------------------------------------------------------------------------------
 
 
-def test_list_is_ordered_by_id_even_after_updates(repository: TodoRepository) -> None:
+def test_list_is_ordered_by_id_even_after_updates(repository: Store) -> None:
     # Given three todos, the first updated last (an UPDATE moves a row to the end of the heap)
     first, second, third = (repository.create({"title": t}) for t in ("c", "b", "a"))
     repository.update(first["id"], {"title": "z"})
@@ -99,7 +118,7 @@ def test_list_is_ordered_by_id_even_after_updates(repository: TodoRepository) ->
     assert ids(repository.list()) == [first["id"], second["id"], third["id"]]
 
 
-def test_list_filters_on_completed(repository: TodoRepository) -> None:
+def test_list_filters_on_completed(repository: Store) -> None:
     done = repository.create({"title": "done", "completed": True})
     open_ = repository.create({"title": "open"})
 
@@ -108,7 +127,7 @@ def test_list_filters_on_completed(repository: TodoRepository) -> None:
     assert ids(repository.list()) == [done["id"], open_["id"]]
 
 
-def test_window_includes_past_due_excludes_no_deadline_and_later(repository: TodoRepository) -> None:
+def test_window_includes_past_due_excludes_no_deadline_and_later(repository: Store) -> None:
     # Given todos due around now, one without a deadline
     now = utc_now()
     past_due = repository.create({"title": "past", "deadline_at": now - timedelta(days=400)})
@@ -140,10 +159,10 @@ def test_deadline_cutoff_past_the_calendar_is_the_last_second() -> None:
 # --- update ---------------------------------------------------------------------------------
 
 
-def test_update_changes_only_the_given_fields_and_moves_updated_at(repository: TodoRepository, db: Database) -> None:
+def test_update_changes_only_the_given_fields_and_moves_updated_at(repository: Store) -> None:
     # Given a todo with every field set, created long ago
     todo = repository.create({"title": "Draft", "description": "words", "deadline_at": datetime(2023, 2, 27)})
-    backdate(db, todo["id"])
+    repository.backdate(todo["id"])
 
     # When only its title changes
     updated = repository.update(todo["id"], {"title": "Final"})
@@ -157,9 +176,9 @@ def test_update_changes_only_the_given_fields_and_moves_updated_at(repository: T
     assert repository.get(todo["id"]) == updated
 
 
-def test_update_with_no_fields_only_touches_updated_at(repository: TodoRepository, db: Database) -> None:
+def test_update_with_no_fields_only_touches_updated_at(repository: Store) -> None:
     todo = repository.create({"title": "Same"})
-    backdate(db, todo["id"])
+    repository.backdate(todo["id"])
 
     updated = repository.update(todo["id"], {})
 
@@ -169,7 +188,7 @@ def test_update_with_no_fields_only_touches_updated_at(repository: TodoRepositor
     assert updated["updated_at"] > updated["created_at"] == LONG_AGO
 
 
-def test_update_can_clear_nullable_fields(repository: TodoRepository) -> None:
+def test_update_can_clear_nullable_fields(repository: Store) -> None:
     todo = repository.create({"title": "x", "description": "y", "deadline_at": datetime(2023, 2, 27)})
 
     updated = repository.update(todo["id"], {"description": None, "deadline_at": None})
@@ -177,7 +196,7 @@ def test_update_can_clear_nullable_fields(repository: TodoRepository) -> None:
     assert (updated["description"], updated["deadline_at"]) == (None, None)
 
 
-def test_update_of_a_missing_id_is_none_and_creates_nothing(repository: TodoRepository) -> None:
+def test_update_of_a_missing_id_is_none_and_creates_nothing(repository: Store) -> None:
     assert repository.update(42, {"title": "Ghost"}) is None
     assert repository.list() == []
 
@@ -185,7 +204,7 @@ def test_update_of_a_missing_id_is_none_and_creates_nothing(repository: TodoRepo
 # --- delete ---------------------------------------------------------------------------------
 
 
-def test_delete_returns_the_row_once(repository: TodoRepository) -> None:
+def test_delete_returns_the_row_once(repository: Store) -> None:
     keep = repository.create({"title": "keep"})
     todo = repository.create({"title": "remove"})
 
@@ -193,3 +212,22 @@ def test_delete_returns_the_row_once(repository: TodoRepository) -> None:
     assert repository.delete(todo["id"]) is None
     assert repository.get(todo["id"]) is None
     assert ids(repository.list()) == [keep["id"]]
+
+
+# --- the schema holds what the validator lets through ---------------------------------------
+
+
+@pytest.mark.integration
+def test_the_columns_are_as_long_as_the_fields_may_be(clean_database: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(clean_database)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT column_name, character_maximum_length FROM information_schema.columns"
+            " WHERE table_name = 'todos' AND column_name IN ('title', 'description')"
+        )
+        lengths = dict(cur.fetchall())
+    conn.close()
+
+    assert lengths == {"title": TITLE_MAX, "description": DESCRIPTION_MAX}

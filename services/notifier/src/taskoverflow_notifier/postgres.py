@@ -1,39 +1,18 @@
-"""The notifications table: claim a job end before publishing it, confirm it after, or let it go."""
+"""The NotificationStore on PostgreSQL (the notifications table)."""
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-from datetime import datetime
-
 from taskoverflow_shared.db import Database
 
-
-class ClaimState(enum.Enum):
-    OWNED = "owned"  # this delivery publishes
-    PUBLISHED = "published"  # an earlier delivery did: nothing to send
-    IN_FLIGHT = "in_flight"  # another delivery claimed it and has neither confirmed nor let go
+from .ports import Claim, ClaimState
 
 
-@dataclasses.dataclass(frozen=True)
-class Claim:
-    job_id: str
-    status: str
-    state: ClaimState
-    # The claim's own claimed_at: releasing matches it, so a delivery whose lease ran out
-    # cannot let go of the claim that took over from it.
-    token: datetime | None = None
-    sns_message_id: str | None = None
-    lease_left_s: float = 0.0
-
-
-class NotificationStore:
+class PostgresNotificationStore:
     def __init__(self, db: Database, *, lease_s: int) -> None:
         self.db = db
         self.lease_s = lease_s
 
     def claim(self, job_id: str, status: str, subject: str) -> Claim:
-        """Own the job end unless it was published or another claim is younger than the lease."""
         params = {"job_id": job_id, "status": status, "subject": subject, "lease": self.lease_s}
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute(
@@ -73,7 +52,6 @@ class NotificationStore:
             )
 
     def release(self, claim: Claim) -> None:
-        """Let go of an unpublished claim, so the retry need not wait out the lease."""
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute(
                 "UPDATE notifications SET claimed_at = NULL"

@@ -1,0 +1,75 @@
+"""An in-memory CalendarJobStore for unit tests, snapshotting a FakeTodoStore; the contract tests hold
+it and PostgresCalendarJobStore to the same cases."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import datetime
+from typing import Any
+
+from taskoverflow_shared.job_status import JobStatus
+
+from ..timestamps import utc_now
+from ..todos.fakes import FakeTodoStore
+from ..todos.selection import Selection
+from .ports import CalendarJob
+
+
+def _as_json(todo: dict[str, Any]) -> dict[str, Any]:
+    # What PostgreSQL's to_jsonb makes of a row: timestamps as ISO 8601 text.
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in todo.items()}
+
+
+class FakeCalendarJobStore:
+    def __init__(self, todos: FakeTodoStore) -> None:
+        self.todos = todos
+        self.jobs: dict[str, CalendarJob] = {}
+        self.snapshots: dict[str, list[dict[str, Any]]] = {}
+        self.ics: dict[str, str | None] = {}
+        self._keys: dict[str, str] = {}
+
+    def create(
+        self, selection: Selection, *, idempotency_key: str | None, correlation_id: str | None
+    ) -> tuple[CalendarJob, bool]:
+        if idempotency_key is not None and idempotency_key in self._keys:
+            return self.jobs[self._keys[idempotency_key]], False
+        snapshot = [_as_json(todo) for todo in self.todos.list(selection)]
+        job = CalendarJob(str(uuid.uuid4()), JobStatus.PENDING, utc_now(), None, None, len(snapshot), None)
+        self.jobs[job.id], self.snapshots[job.id], self.ics[job.id] = job, snapshot, None
+        if idempotency_key is not None:
+            self._keys[idempotency_key] = job.id
+        return job, True
+
+    def discard(self, job_id: str) -> None:
+        job = self.jobs.get(job_id)
+        if job is not None and job.status is JobStatus.PENDING:
+            del self.jobs[job_id], self.snapshots[job_id], self.ics[job_id]
+            self._keys = {key: kept for key, kept in self._keys.items() if kept != job_id}
+
+    def status(self, job_id: str) -> CalendarJob | None:
+        return self.jobs.get(job_id)
+
+    def result(self, job_id: str) -> tuple[JobStatus, str | None] | None:
+        job = self.jobs.get(job_id)
+        return None if job is None else (job.status, self.ics[job_id])
+
+    def finish(self, job_id: str, ics: str, event_count: int) -> None:
+        """What the calendar-worker would do: the job ends SUCCESS with its calendar (a test's Given)."""
+        self.jobs[job_id] = dataclasses.replace(
+            self.jobs[job_id], status=JobStatus.SUCCESS, finished_at=utc_now(), event_count=event_count
+        )
+        self.ics[job_id] = ics
+
+
+class FakeJobQueue:
+    """Records the messages it was given; set `error` to make the next sends fail as a broker would."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+        self.error: Exception | None = None
+
+    def __call__(self, message: Any) -> None:
+        if self.error is not None:
+            raise self.error
+        self.sent.append(message)

@@ -1,0 +1,49 @@
+"""What the calendar-job endpoints need from the outside world: the job store and the job queue."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from taskoverflow_shared.job_status import JobStatus
+from taskoverflow_shared.messages import GenerateCalendar
+
+from ..todos.selection import Selection
+
+
+@dataclasses.dataclass(frozen=True)
+class CalendarJob:
+    """A job as its status endpoint shows it."""
+
+    id: str
+    status: JobStatus
+    created_at: datetime
+    finished_at: datetime | None
+    event_count: int | None
+    todo_count: int
+    error: str | None
+
+
+class CalendarJobStore(Protocol):
+    def create(
+        self, selection: Selection, *, idempotency_key: str | None, correlation_id: str | None
+    ) -> tuple[CalendarJob, bool]:
+        """A new PENDING job holding a snapshot of the selected todos, or (with an idempotency key
+        seen in the last 24 h) that earlier job. Returns (job, created)."""
+        ...
+
+    def discard(self, job_id: str) -> None:
+        """Forget a job (still PENDING) whose message never reached the queue."""
+        ...
+
+    def status(self, job_id: str) -> CalendarJob | None: ...
+
+    def result(self, job_id: str) -> tuple[JobStatus, str | None] | None:
+        """(status, ics) of a job, or None when there is no such job."""
+        ...
+
+
+# Sends GenerateCalendar to the calendar-worker (the broker in production); raises when it cannot.
+SendJob = Callable[[GenerateCalendar], None]

@@ -1,0 +1,36 @@
+"""What the routes work with, wired once by bootstrap.py: the settings, the stores and the job queue.
+
+Routes read them with `dependencies()`: one typed object instead of string keys in app.extensions.
+A new store or port gets a field here, its real adapter in bootstrap.py, and a fake in tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from flask import Flask, current_app
+
+from .calendar_jobs.ports import CalendarJobStore, SendJob
+from .config import ApiSettings
+from .todos.ports import TodoStore
+
+_EXTENSION = "taskoverflow"
+
+
+@dataclasses.dataclass(frozen=True)
+class Dependencies:
+    settings: ApiSettings
+    todos: TodoStore
+    calendar_jobs: CalendarJobStore
+    # None: no BROKER_URL, calendar export answers 503.
+    send_job: SendJob | None
+
+
+def install(app: Flask, dependencies: Dependencies) -> None:
+    app.extensions[_EXTENSION] = dependencies
+
+
+def dependencies() -> Dependencies:
+    """The dependencies of the app handling the current request."""
+    installed: Dependencies = current_app.extensions[_EXTENSION]
+    return installed

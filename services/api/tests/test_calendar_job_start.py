@@ -1,0 +1,130 @@
+"""Starting a calendar job (insert, send, discard on a broker failure) on fakes: as a service function,
+and through the app bootstrap wires with the same fakes (Flask's test client, no server)."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from taskoverflow_api.bootstrap import bootstrap
+from taskoverflow_api.calendar_jobs.fakes import FakeCalendarJobStore, FakeJobQueue
+from taskoverflow_api.calendar_jobs.service import ExportUnavailable, start_calendar_job
+from taskoverflow_api.config import ApiSettings
+from taskoverflow_api.todos.fakes import FakeTodoStore
+from taskoverflow_api.todos.selection import Selection
+from taskoverflow_shared.job_status import JobStatus
+from taskoverflow_shared.messages import GenerateCalendar
+
+SETTINGS = ApiSettings(database_url="postgresql://unused/x", public_base_url="https://todos.example")
+
+
+@pytest.fixture
+def todos() -> FakeTodoStore:
+    todos = FakeTodoStore()
+    todos.create({"title": "Pay rent", "completed": True})
+    todos.create({"title": "Ship"})
+    return todos
+
+
+@pytest.fixture
+def jobs(todos: FakeTodoStore) -> FakeCalendarJobStore:
+    return FakeCalendarJobStore(todos)
+
+
+@pytest.fixture
+def queue() -> FakeJobQueue:
+    return FakeJobQueue()
+
+
+def start(jobs: FakeCalendarJobStore, queue: FakeJobQueue | None, key: str | None = None):
+    return start_calendar_job(jobs, queue, Selection(completed=False), idempotency_key=key, correlation_id="req-1")
+
+
+# --- the service function -------------------------------------------------------------------
+
+
+def test_a_job_is_created_with_its_snapshot_then_sent(jobs, queue) -> None:
+    started = start(jobs, queue)
+
+    assert started.created
+    assert (started.job.status, started.job.todo_count) == (JobStatus.PENDING, 1)
+    assert [t["title"] for t in jobs.snapshots[started.job.id]] == ["Ship"]
+    assert queue.sent == [GenerateCalendar(job_id=started.job.id, correlation_id="req-1")]
+
+
+def test_when_the_broker_refuses_no_job_is_left(jobs, queue) -> None:
+    queue.error = ConnectionError("queue down")
+
+    with pytest.raises(ExportUnavailable, match="no job was started"):
+        start(jobs, queue)
+
+    assert jobs.jobs == {}
+
+
+def test_without_a_broker_nothing_is_created(jobs) -> None:
+    with pytest.raises(ExportUnavailable, match="not configured"):
+        start(jobs, None)
+
+    assert jobs.jobs == {}
+
+
+def test_a_known_idempotency_key_returns_the_same_job_and_sends_nothing_more(jobs, queue) -> None:
+    first = start(jobs, queue, key="export-1")
+    again = start(jobs, queue, key="export-1")
+
+    assert (again.created, again.job) == (False, first.job)
+    assert len(queue.sent) == 1
+
+
+def test_a_key_whose_job_was_discarded_starts_a_new_job(jobs, queue) -> None:
+    queue.error = ConnectionError("queue down")
+    with pytest.raises(ExportUnavailable):
+        start(jobs, queue, key="export-2")
+    queue.error = None
+
+    assert start(jobs, queue, key="export-2").created
+
+
+# --- through the app ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(todos: FakeTodoStore, jobs: FakeCalendarJobStore, queue: FakeJobQueue) -> FlaskClient:
+    return bootstrap(SETTINGS, todos=todos, calendar_jobs=jobs, send_job=queue).test_client()
+
+
+def test_the_app_starts_a_job_and_shows_its_status_and_result(client, jobs, queue) -> None:
+    response = client.post("/api/v1/todos/ical", json={"completed": True}, headers={"X-Request-ID": "req-9"})
+
+    assert response.status_code == 202
+    job_id = response.json["task_id"]
+    assert response.json["task_url"] == f"https://todos.example/api/v1/todos/ical/{job_id}/status"
+    assert queue.sent == [GenerateCalendar(job_id=job_id, correlation_id="req-9")]
+    assert client.get(f"/api/v1/todos/ical/{job_id}/status").json["task_status"] == "PENDING"
+    unfinished = client.get(f"/api/v1/todos/ical/{job_id}/result")
+    assert (unfinished.status_code, unfinished.json) == (404, {"error": "Task not finished", "task_status": "PENDING"})
+
+    jobs.finish(job_id, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", 0)
+    result = client.get(f"/api/v1/todos/ical/{job_id}/result")
+    assert (result.status_code, result.mimetype) == (200, "text/calendar")
+
+
+def test_the_app_answers_503_and_keeps_no_job_when_the_queue_refuses(client, jobs, queue) -> None:
+    queue.error = ConnectionError("queue down")
+
+    response = client.post("/api/v1/todos/ical")
+
+    assert response.status_code == 503
+    assert "no job was started" in response.json["error"]
+    assert jobs.jobs == {}
+
+
+def test_the_app_without_a_broker_answers_503(todos, jobs) -> None:
+    client = bootstrap(SETTINGS, todos=todos, calendar_jobs=jobs).test_client()
+
+    response = client.post("/api/v1/todos/ical")
+
+    assert (response.status_code, response.json) == (
+        503,
+        {"error": "Calendar export is not configured on this server (no BROKER_URL)"},
+    )

@@ -1,0 +1,106 @@
+"""The generate_calendar actor as bootstrap wires it, on Dramatiq's stub broker with a real worker:
+retries until the last attempt, which ends the job FAILURE and announces it once; an undecodable
+message fails its job and is dead-lettered without retries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dramatiq
+import pytest
+from dramatiq.brokers.stub import StubBroker
+
+from taskoverflow_calendar_worker.bootstrap import CalendarWorker, bootstrap
+from taskoverflow_calendar_worker.config import WorkerConsumerSettings, WorkerSettings
+from taskoverflow_calendar_worker.fakes import FakeJobStore
+from taskoverflow_shared.broker import BrokerSettings, send, stub_broker
+from taskoverflow_shared.job_status import JobStatus
+from taskoverflow_shared.messages import CalendarJobFinished, GenerateCalendar, from_actor_arguments
+from taskoverflow_shared.routing import GENERATE_CALENDAR_ACTOR, ICAL_QUEUE, NOTIFICATIONS_QUEUE
+
+MAX_RETRIES = 2
+TODO = {"id": 1, "title": "Pay rent", "completed": False, "deadline_at": "2026-12-01T09:00:00"}
+SETTINGS = WorkerSettings(
+    database_url="postgresql://unused/x",
+    broker=BrokerSettings(url="redis://unused:6379/0"),
+    # Backoffs of a few milliseconds: the retries happen for real, quickly.
+    consumer=WorkerConsumerSettings(max_retries=MAX_RETRIES, min_backoff_ms=1, max_backoff_ms=5, threads=1),
+)
+
+
+@pytest.fixture
+def broker() -> Iterator[StubBroker]:
+    broker = stub_broker()
+    yield broker
+    broker.close()
+
+
+@pytest.fixture
+def store() -> FakeJobStore:
+    return FakeJobStore()
+
+
+@pytest.fixture
+def worker(broker: StubBroker, store: FakeJobStore) -> CalendarWorker:
+    return bootstrap(SETTINGS, broker=broker, store=store)
+
+
+def run_until_idle(broker: StubBroker) -> None:
+    # Only the actor's own queue: the announcements stay in theirs, to be read.
+    worker = dramatiq.Worker(broker, queues={ICAL_QUEUE}, worker_timeout=10, worker_threads=1)
+    worker.start()
+    try:
+        broker.join(ICAL_QUEUE, fail_fast=False, timeout=30_000)
+        worker.join()
+    finally:
+        worker.stop()
+
+
+def announced(broker: StubBroker) -> list[CalendarJobFinished]:
+    queue = broker.queues[NOTIFICATIONS_QUEUE]
+    messages = [dramatiq.Message.decode(queue.get_nowait()) for _ in range(queue.qsize())]
+    return [from_actor_arguments(CalendarJobFinished, tuple(m.args), m.kwargs) for m in messages]
+
+
+def test_a_job_is_built_and_announced(worker, broker, store) -> None:
+    job_id = store.add([TODO])
+
+    send(broker, GenerateCalendar(job_id=job_id, correlation_id="req-1"))
+    run_until_idle(broker)
+
+    row = store.rows[job_id]
+    assert (row.status, row.attempts, row.event_count) == (JobStatus.SUCCESS, 1, 1)
+    assert [(m.job_id, m.status, m.correlation_id) for m in announced(broker)] == [(job_id, "SUCCESS", "req-1")]
+
+
+def test_a_failing_job_is_retried_then_its_last_attempt_ends_it_failure_announced_once(worker, broker, store) -> None:
+    # Given a job whose snapshot the builder cannot read
+    job_id = store.add([{**TODO, "deadline_at": "not a date"}])
+
+    # When its message is processed, with every retry Dramatiq makes
+    send(broker, GenerateCalendar(job_id=job_id))
+    run_until_idle(broker)
+
+    # Then every attempt ran, the last ended the job FAILURE (not a retry), and it was announced once
+    row = store.rows[job_id]
+    assert (row.status, row.attempts) == (JobStatus.FAILURE, MAX_RETRIES + 1)
+    assert "not a date" in row.error
+    [finished] = announced(broker)
+    assert (finished.job_id, finished.status) == (job_id, "FAILURE")
+    assert broker.dead_letters == []
+
+
+def test_an_undecodable_message_fails_its_job_and_is_dead_lettered_without_retries(worker, broker, store) -> None:
+    job_id = store.add([TODO])
+    body = {"type": "generate_calendar", "version": 99, "job_id": job_id}
+
+    broker.enqueue(
+        dramatiq.Message(queue_name=ICAL_QUEUE, actor_name=GENERATE_CALENDAR_ACTOR, args=(body,), kwargs={}, options={})
+    )
+    run_until_idle(broker)
+
+    row = store.rows[job_id]
+    assert (row.status, row.attempts) == (JobStatus.FAILURE, 0)
+    assert "version" in row.error
+    assert [m.args[0]["job_id"] for m in broker.dead_letters] == [job_id]
+    assert [m.status for m in announced(broker)] == ["FAILURE"]

@@ -1,0 +1,73 @@
+"""In-memory stand-ins for the notifier's ports, for unit tests: a notification store on a clock the
+test moves, and a publisher that records what it would have sent. The contract tests hold
+FakeNotificationStore and PostgresNotificationStore to the same cases."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from .notification import Notification
+from .ports import Claim, ClaimState
+
+
+@dataclasses.dataclass
+class NotificationRow:
+    subject: str
+    claimed_at: datetime | None
+    published_at: datetime | None = None
+    sns_message_id: str | None = None
+
+
+class FakeNotificationStore:
+    """NotificationStore's semantics in memory; `advance` moves its clock."""
+
+    def __init__(self, *, lease_s: int = 300) -> None:
+        self.lease = timedelta(seconds=lease_s)
+        self.now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+        self.rows: dict[tuple[str, str], NotificationRow] = {}
+        self.confirm_error: Exception | None = None
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    def claim(self, job_id: str, status: str, subject: str) -> Claim:
+        row = self.rows.get((job_id, status))
+        if row is None or (
+            row.published_at is None and (row.claimed_at is None or row.claimed_at < self.now - self.lease)
+        ):
+            self.rows[(job_id, status)] = NotificationRow(subject, claimed_at=self.now)
+            return Claim(job_id, status, ClaimState.OWNED, token=self.now)
+        if row.published_at is not None:
+            return Claim(job_id, status, ClaimState.PUBLISHED, sns_message_id=row.sns_message_id)
+        assert row.claimed_at is not None
+        left = (row.claimed_at + self.lease - self.now).total_seconds()
+        return Claim(job_id, status, ClaimState.IN_FLIGHT, lease_left_s=max(0.0, left))
+
+    def confirm(self, claim: Claim, sns_message_id: str) -> None:
+        if self.confirm_error is not None:
+            raise self.confirm_error
+        row = self.rows[(claim.job_id, claim.status)]
+        if row.published_at is None:
+            row.published_at, row.sns_message_id = self.now, sns_message_id
+
+    def release(self, claim: Claim) -> None:
+        row = self.rows[(claim.job_id, claim.status)]
+        if row.published_at is None and row.claimed_at == claim.token:
+            row.claimed_at = None
+
+
+class FakePublisher:
+    """Records each notification instead of sending it; set `error` to make the next publishes fail."""
+
+    def __init__(self) -> None:
+        self.sent: list[Notification] = []
+        self.error: BaseException | None = None
+        self._ids = itertools.count(1)
+
+    def publish(self, notification: Notification) -> str:
+        if self.error is not None:
+            raise self.error
+        self.sent.append(notification)
+        return f"fake-message-{next(self._ids)}"
