@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PACKAGES := $(wildcard shared/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
 
 .DEFAULT_GOAL := help
-.PHONY: help install up test lint fmt unit-tests bench bench-api bench-pipeline notifications constraints clean
+.PHONY: help install up test lint typecheck fmt unit-tests bench bench-api bench-pipeline notifications constraints clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,12 +23,15 @@ install: $(STAMP) ## Create .venv with every package installed editable
 up: install ## Run the whole system in the foreground (Ctrl-C stops it)
 	$(BIN)/python -m taskoverflow_devstack
 
-test: lint ## Run every check and every test (what CI runs)
+test: lint typecheck ## Run every check and every test (what CI runs)
 	$(BIN)/python -m pytest
 
 lint: install ## ruff: lint and formatting check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install ## mypy, strict, on shared and the three services
+	$(BIN)/mypy
 
 fmt: install ## Format the code (ruff) and apply ruff's safe fixes
 	$(BIN)/ruff format .
@@ -52,4 +55,4 @@ constraints: install ## Re-pin every installed version into requirements/constra
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements/constraints.txt
 
 clean: ## Remove the virtualenv and local state (the embedded database too)
-	rm -rf $(VENV) .devstack .pytest_cache .hypothesis
+	rm -rf $(VENV) .devstack .pytest_cache .hypothesis .mypy_cache .ruff_cache .cache

@@ -82,8 +82,7 @@ def test_calendar_has_version_prodid_calscale_and_name():
 
     lines = ics.split("\r\n")
     assert lines[:2] == ["BEGIN:VCALENDAR", "VERSION:2.0"]
-    assert "PRODID:-//Taskoverflow Calendar//mxm.dk//" in lines
-    assert PRODID == "-//Taskoverflow Calendar//mxm.dk//"
+    assert "PRODID:-//TaskOverflow//Calendar Export 1.0//EN" in lines
     assert "CALSCALE:GREGORIAN" in lines
     assert "X-WR-CALNAME:TaskOverflow" in lines
     assert ics.endswith("END:VCALENDAR\r\n")

@@ -54,7 +54,7 @@ def build_broker(config: BrokerSettings) -> dramatiq.Broker:
         from botocore.config import Config
         from dramatiq_sqs import SQSBroker
 
-        return SQSBroker(
+        sqs: dramatiq.Broker = SQSBroker(
             namespace=config.namespace,
             middleware=_middleware(),
             dead_letter=True,
@@ -65,10 +65,11 @@ def build_broker(config: BrokerSettings) -> dramatiq.Broker:
             # the read timeout stays above the consumer's long poll.
             config=Config(connect_timeout=3, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}),
         )
+        return sqs
     if scheme in ("redis", "rediss", "unix"):
         from dramatiq.brokers.redis import RedisBroker
 
-        return RedisBroker(url=config.url, namespace=config.namespace, middleware=_middleware())
+        return RedisBroker(url=config.url, namespace=config.namespace, middleware=_middleware())  # type: ignore[no-untyped-call]
     raise ConfigError("BROKER_URL", f"unsupported scheme {scheme!r}")
 
 

@@ -80,8 +80,7 @@ def declare_actor(
 ) -> dramatiq.Actor[Any, None]:
     """Declare the actor that consumes `message_type`, on its contracted queue and name."""
     queue_name, actor_name = route_of(message_type)
-    actor: dramatiq.Actor[Any, None] = dramatiq.actor(
-        fn,
+    declare = dramatiq.actor(
         broker=broker,
         actor_name=actor_name,
         queue_name=queue_name,
@@ -91,4 +90,5 @@ def declare_actor(
         time_limit=consumer.time_limit_ms,
         throws=throws,
     )
+    actor: dramatiq.Actor[Any, None] = declare(fn)
     return actor

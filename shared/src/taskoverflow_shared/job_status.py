@@ -4,6 +4,7 @@ migrations' CHECK constraints follow (Celery's names, so clients of the course's
 from __future__ import annotations
 
 import enum
+from typing import Literal
 
 
 class JobStatus(enum.StrEnum):
@@ -20,3 +21,13 @@ class JobStatus(enum.StrEnum):
 
 
 FINISHED = frozenset({JobStatus.SUCCESS, JobStatus.FAILURE})
+FinalStatus = Literal[JobStatus.SUCCESS, JobStatus.FAILURE]
+
+
+def final(status: JobStatus) -> FinalStatus:
+    """The status of a job that ended, typed as such; ValueError for one that has not."""
+    if status is JobStatus.SUCCESS:
+        return JobStatus.SUCCESS
+    if status is JobStatus.FAILURE:
+        return JobStatus.FAILURE
+    raise ValueError(f"{status} is not a status a job ends in")

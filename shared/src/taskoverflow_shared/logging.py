@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import orjson
 import structlog
 
-_SHARED_PROCESSORS: list = [
+_SHARED_PROCESSORS: list[structlog.typing.Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.processors.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
 
 
-def _orjson_dumps(event: dict, **_kw) -> str:
+def _orjson_dumps(event: dict[str, Any], **_kw: Any) -> str:
     # default=str: a stray exception or UUID in a log field must not break logging.
     return orjson.dumps(event, default=str).decode()
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from .job_status import JobStatus
+from .job_status import FinalStatus, JobStatus
 
 
 class MessageDecodeError(ValueError):
@@ -71,7 +71,7 @@ class CalendarJobFinished(Message):
     TYPE: ClassVar[str] = "calendar_job_finished"
     VERSION: ClassVar[int] = 1
 
-    status: Literal[JobStatus.SUCCESS, JobStatus.FAILURE]
+    status: FinalStatus
     event_count: int | None = None
     error: str | None = None
 

@@ -93,7 +93,7 @@ class EnvironmentSettings(BaseSettings):
         environ = os.environ if env is None else env
         values = {name: value.strip() for name, value in environ.items() if value.strip()}
         try:
-            return cls(**values)
+            return cls.model_validate(values)
         except ValidationError as exc:
             raise _config_error(exc.errors()[0]) from None
 

@@ -22,19 +22,21 @@ _ENVIRON_KEY = "taskoverflow.request_id"
 # A client's id is reused only if it is short and plain: it ends up in logs and headers.
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-WsgiApp = Callable[[dict[str, Any], Callable], Iterable[bytes]]
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def current_request_id() -> str | None:
     """The id of the request being handled (also the correlation id its jobs carry)."""
-    return request.environ.get(_ENVIRON_KEY)
+    request_id: str | None = request.environ.get(_ENVIRON_KEY)
+    return request_id
 
 
 class RequestContextMiddleware:
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         offered = environ.get("HTTP_X_REQUEST_ID", "")
         request_id = offered if _ACCEPTABLE_ID.match(offered) else secrets.token_hex(16)
         environ[_ENVIRON_KEY] = request_id
@@ -43,7 +45,7 @@ class RequestContextMiddleware:
         # The request id is also the correlation id a calendar job carries through the workers.
         structlog.contextvars.bind_contextvars(request_id=request_id, correlation_id=request_id)
 
-        def start_response_with_id(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+        def start_response_with_id(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             headers.append((REQUEST_ID_HEADER, request_id))
             log.info(
                 "request_finished",

@@ -29,20 +29,24 @@ class RequestModel(BaseModel):
     @classmethod
     def parse(cls, data: Any) -> Self:
         """The validated body, or ValidationError naming the first problem (unknown fields first)."""
+        if not isinstance(data, dict):
+            raise ValidationError("request body must be a JSON object")
+        # Found here rather than from pydantic's errors: a key pydantic cannot read (a lone
+        # surrogate) is still an unknown field, and named as one.
+        unknown = sorted(str(name) for name in data if name not in cls.model_fields)
+        if unknown:
+            raise ValidationError(cls.UNKNOWN_FIELDS.format(names=", ".join(unknown)))
         try:
             return cls.model_validate(data)
         except PydanticValidationError as exc:
             raise ValidationError(cls._problem(exc.errors())) from None
 
-    @classmethod
-    def _problem(cls, errors: list[ErrorDetails]) -> str:
-        if any(error["type"] == "model_type" for error in errors):
-            return "request body must be a JSON object"
-        unknown = sorted(str(error["loc"][0]) for error in errors if error["type"] == "extra_forbidden")
-        if unknown:
-            return cls.UNKNOWN_FIELDS.format(names=", ".join(unknown))
+    @staticmethod
+    def _problem(errors: list[ErrorDetails]) -> str:
         missing = [error for error in errors if error["type"] == "missing"]
         error = (missing or errors)[0]
+        if not error["loc"]:
+            return f"request body is not valid: {error['msg']}"
         field = str(error["loc"][0])
         if error["type"] == "missing":
             return f"'{field}' is required"

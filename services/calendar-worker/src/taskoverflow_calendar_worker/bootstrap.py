@@ -9,6 +9,7 @@ import dramatiq
 
 from taskoverflow_shared.broker import send, set_up_broker
 from taskoverflow_shared.db import Database
+from taskoverflow_shared.messages import CalendarJobFinished
 
 from . import consumer
 from .config import WorkerSettings
@@ -35,7 +36,9 @@ def bootstrap(
         # One connection per worker thread, and one for the announcement's bookkeeping.
         store = PostgresJobStore(Database(settings.database_url, max_connections=settings.consumer.threads + 1))
     wired_broker = broker
-    handler = CalendarJobHandler(
-        store, lambda finished: send(wired_broker, finished), base_url=settings.public_base_url
-    )
+
+    def announce(finished: CalendarJobFinished) -> None:
+        send(wired_broker, finished)
+
+    handler = CalendarJobHandler(store, announce, base_url=settings.public_base_url)
     return CalendarWorker(broker, handler, consumer.declare(broker, handler, settings.consumer))

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-PRODID = "-//Taskoverflow Calendar//mxm.dk//"
+# Who made the calendar (RFC 5545 §3.7.3): ours, in the formal public identifier form.
+PRODID = "-//TaskOverflow//Calendar Export 1.0//EN"
 CALENDAR_NAME = "TaskOverflow"
 CRLF = "\r\n"
 _FOLD_OCTETS = 75

@@ -6,7 +6,7 @@ import time
 
 import structlog
 
-from taskoverflow_shared.job_status import JobStatus
+from taskoverflow_shared.job_status import FinalStatus, JobStatus, final
 from taskoverflow_shared.messages import CalendarJobFinished, GenerateCalendar
 
 from .calendar_builder import build_calendar
@@ -32,7 +32,9 @@ class CalendarJobHandler:
         if job.finished:
             # A redelivery (SQS is at-least-once): do not rebuild, only finish announcing.
             log.info("job_already_finished", status=job.status)
-            self._announce_once(job.id, job.status, job.event_count, job.error, message.correlation_id, job.announced)
+            self._announce_once(
+                job.id, final(job.status), job.event_count, job.error, message.correlation_id, job.announced
+            )
             return
 
         try:
@@ -72,7 +74,7 @@ class CalendarJobHandler:
     def _announce_once(
         self,
         job_id: str,
-        status: str,
+        status: FinalStatus,
         event_count: int | None,
         error: str | None,
         correlation_id: str | None,

@@ -28,4 +28,4 @@ class SnsPublisher:
                 name: {"DataType": "String", "StringValue": value} for name, value in notification.attributes.items()
             },
         )
-        return response["MessageId"]
+        return str(response["MessageId"])

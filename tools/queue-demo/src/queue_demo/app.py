@@ -7,8 +7,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from rich.progress import MofNCompleteColumn, Progress
 
 from queue_demo import check, display, publisher, sqs, subscriber
-from queue_demo.cli import EXIT_INTERRUPTED
-from queue_demo.interrupts import Interrupts
+from queue_demo.interrupts import EXIT_INTERRUPTED, Interrupts
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,8 +3,9 @@
 import argparse
 import math
 
+from queue_demo.interrupts import EXIT_INTERRUPTED
+
 DEFAULT_COUNT = 100
-EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C
 
 
 def positive_int(text: str) -> int:

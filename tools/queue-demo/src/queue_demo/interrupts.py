@@ -4,6 +4,8 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+EXIT_INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C
+
 
 class Interrupts:
     """Raises KeyboardInterrupt on SIGINT or SIGTERM, except inside held()."""

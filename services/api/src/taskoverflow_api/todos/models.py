@@ -87,9 +87,10 @@ Deadline = Annotated[
 class TodoChanges(RequestModel):
     """The fields to change; the others keep their values."""
 
-    title: Title = Field(None)
+    # Absent means unchanged (given() leaves it out); a null title or completed is refused by the validator.
+    title: Title = Field(None)  # type: ignore[assignment]
     description: Description = None
-    completed: Completed = Field(None)
+    completed: Completed = Field(None)  # type: ignore[assignment]
     deadline_at: Deadline = None
 
 

@@ -73,7 +73,9 @@ class PostgresTodoStore:
                     now,
                 ),
             )
-            return _as_dict(cur.fetchone())
+            row = cur.fetchone()
+        assert row is not None  # INSERT ... RETURNING always returns the row
+        return _as_dict(row)
 
     def update(self, todo_id: int, fields: dict[str, Any]) -> TodoRow | None:
         # Column names come from the validator's fixed whitelist, never from the client.
