@@ -28,19 +28,31 @@ class Database:
     round trip: most API calls are one statement); `transaction()` for several at once.
     """
 
-    def __init__(self, url: str, *, min_connections: int = 0, max_connections: int = 10) -> None:
-        # No connection until the first use: wiring a service (and importing it) needs no database.
+    def __init__(self, url: str, *, min_connections: int = 1, max_connections: int = 10) -> None:
         self.url = url
-        self._pool = psycopg2.pool.ThreadedConnectionPool(min_connections, max_connections, dsn=url)
+        # psycopg2's pool keeps at most `min_connections` idle and closes the rest when they come
+        # back: 0 would mean a new connection per request (measured: ~5x fewer list requests/s).
+        self._size = (min_connections, max_connections)
+        # Created at the first use: wiring a service (and importing it) connects to nothing.
+        self._pool: psycopg2.pool.ThreadedConnectionPool | None = None
+        self._pool_lock = threading.Lock()
         # ThreadedConnectionPool raises PoolError when exhausted instead of waiting;
         # the semaphore makes a busy thread wait its turn.
         self._slots = threading.BoundedSemaphore(max_connections)
+
+    def _connections(self) -> psycopg2.pool.ThreadedConnectionPool:
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = psycopg2.pool.ThreadedConnectionPool(*self._size, dsn=self.url)
+        return self._pool
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg2.extensions.connection]:
         """An autocommit connection: every statement commits on its own."""
         with self._slots:
-            conn = self._pool.getconn()
+            pool = self._connections()
+            conn = pool.getconn()
             broken = False
             try:
                 if not conn.autocommit:
@@ -50,7 +62,7 @@ class Database:
                 broken = True
                 raise
             finally:
-                self._pool.putconn(conn, close=broken or conn.closed != 0)
+                pool.putconn(conn, close=broken or conn.closed != 0)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg2.extensions.connection]:
@@ -65,7 +77,8 @@ class Database:
                     conn.autocommit = True
 
     def close(self) -> None:
-        self._pool.closeall()
+        if self._pool is not None:
+            self._pool.closeall()
 
 
 def _migrations() -> list[tuple[int, str, str]]:

@@ -91,7 +91,9 @@ class EnvironmentSettings(BaseSettings):
     def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
         """Read `env` (os.environ by default): values stripped, a blank one unset. Raises ConfigError."""
         environ = os.environ if env is None else env
-        values = {name: value.strip() for name, value in environ.items() if value.strip()}
+        # Only the variables these settings name: a stray lowercase `port` must not fill a field by name.
+        names = _variables(cls)
+        values = {name: value.strip() for name, value in environ.items() if name in names and value.strip()}
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
@@ -112,6 +114,18 @@ class EnvironmentSettings(BaseSettings):
             if type(None) not in annotations or _required_given(section, data):
                 sections[name] = data
         return {**data, **sections} if sections else data
+
+
+def _variables(settings: type[EnvironmentSettings]) -> set[str]:
+    """Every variable the settings and their sections read."""
+    names: set[str] = set()
+    for field in settings.model_fields.values():
+        if isinstance(field.validation_alias, str):
+            names.add(field.validation_alias)
+        for annotation in (field.annotation, *get_args(field.annotation)):
+            if _is_section(annotation):
+                names |= _variables(annotation)
+    return names
 
 
 def _is_section(annotation: object) -> bool:
