@@ -4,8 +4,6 @@ message fails its job and is dead-lettered without retries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
@@ -13,7 +11,8 @@ from dramatiq.brokers.stub import StubBroker
 from taskoverflow_calendar_worker.bootstrap import CalendarWorker, bootstrap
 from taskoverflow_calendar_worker.config import WorkerConsumerSettings, WorkerSettings
 from taskoverflow_calendar_worker.fakes import FakeJobStore
-from taskoverflow_shared.broker import BrokerSettings, send, stub_broker
+from taskoverflow_devstack.stub_worker import consume_until_idle
+from taskoverflow_shared.broker import BrokerSettings, send
 from taskoverflow_shared.job_status import JobStatus
 from taskoverflow_shared.messages import CalendarJobFinished, GenerateCalendar, from_actor_arguments
 from taskoverflow_shared.routing import GENERATE_CALENDAR_ACTOR, ICAL_QUEUE, NOTIFICATIONS_QUEUE
@@ -29,10 +28,8 @@ SETTINGS = WorkerSettings(
 
 
 @pytest.fixture
-def broker() -> Iterator[StubBroker]:
-    broker = stub_broker()
-    yield broker
-    broker.close()
+def broker(stub_broker: StubBroker) -> StubBroker:
+    return stub_broker
 
 
 @pytest.fixture
@@ -46,14 +43,7 @@ def worker(broker: StubBroker, store: FakeJobStore) -> CalendarWorker:
 
 
 def run_until_idle(broker: StubBroker) -> None:
-    # Only the actor's own queue: the announcements stay in theirs, to be read.
-    worker = dramatiq.Worker(broker, queues={ICAL_QUEUE}, worker_timeout=10, worker_threads=1)
-    worker.start()
-    try:
-        broker.join(ICAL_QUEUE, fail_fast=False, timeout=30_000)
-        worker.join()
-    finally:
-        worker.stop()
+    consume_until_idle(broker, ICAL_QUEUE)
 
 
 def announced(broker: StubBroker) -> list[CalendarJobFinished]:

@@ -5,16 +5,15 @@ lease ends (not dropped); a publish that keeps failing is retried, then dead-let
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
-import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 
+from taskoverflow_devstack.stub_worker import consume_until_idle
 from taskoverflow_notifier.bootstrap import bootstrap
 from taskoverflow_notifier.config import NotifierConsumerSettings, NotifierSettings
 from taskoverflow_notifier.fakes import FakeNotificationStore, FakePublisher
-from taskoverflow_shared.broker import BrokerSettings, send, stub_broker
+from taskoverflow_shared.broker import BrokerSettings, send
 from taskoverflow_shared.messages import CalendarJobFinished
 from taskoverflow_shared.routing import NOTIFICATIONS_QUEUE
 
@@ -28,10 +27,8 @@ SETTINGS = NotifierSettings(
 
 
 @pytest.fixture
-def broker() -> Iterator[StubBroker]:
-    broker = stub_broker()
-    yield broker
-    broker.close()
+def broker(stub_broker: StubBroker) -> StubBroker:
+    return stub_broker
 
 
 @pytest.fixture
@@ -50,14 +47,7 @@ def notifier(broker: StubBroker, store: FakeNotificationStore, publisher: FakePu
 
 
 def run_until_idle(broker: StubBroker) -> None:
-    # One thread, as the settings say: two deliveries of a job end one after the other.
-    worker = dramatiq.Worker(broker, queues={NOTIFICATIONS_QUEUE}, worker_timeout=10, worker_threads=1)
-    worker.start()
-    try:
-        broker.join(NOTIFICATIONS_QUEUE, fail_fast=False, timeout=30_000)
-        worker.join()
-    finally:
-        worker.stop()
+    consume_until_idle(broker, NOTIFICATIONS_QUEUE)
 
 
 def finished(job_id: str) -> CalendarJobFinished:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from dramatiq.brokers.stub import StubBroker
 
 from . import embedded
 from .ports import free_port
@@ -86,6 +87,16 @@ def database_url(postgres_server_url: str) -> Iterator[str]:
     migrate(url)
     yield url
     _drop_database(postgres_server_url, name)
+
+
+@pytest.fixture
+def stub_broker() -> Iterator[StubBroker]:
+    """Dramatiq's in-memory broker with the services' middleware and every queue declared."""
+    from taskoverflow_shared.broker import stub_broker as new_stub_broker
+
+    broker = new_stub_broker()
+    yield broker
+    broker.close()
 
 
 @pytest.fixture
