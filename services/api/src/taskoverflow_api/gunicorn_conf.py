@@ -17,6 +17,9 @@ worker_class = "gthread" if _settings.threads > 1 else "sync"
 accesslog = None
 # Several APIs may run on one machine (tests, benchmarks): no shared control socket.
 control_socket_disable = True
+# gunicorn's largest: a long but honest query string is served. Past it gunicorn itself answers
+# 414 (in HTML, before the API sees the request); the OpenAPI document says so.
+limit_request_line = 8190
 graceful_timeout = 20
 timeout = 30
 
