@@ -12,6 +12,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, CurrentMessage, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
 from . import settings
+from .heartbeat import Heartbeat
 from .messages import CalendarJobFinished, GenerateCalendar, to_dict
 from .routing import ROUTES
 
@@ -120,8 +121,11 @@ def declare_actor(
     *,
     throws: tuple[type[BaseException], ...] = (),
 ) -> dramatiq.Actor:
-    """Declare the actor that consumes `message_type`, on its contracted queue and name."""
+    """Declare the actor that consumes `message_type`, on its contracted queue and name; with the
+    consumer's heartbeat when its settings ask for one (the images' health check reads it)."""
     queue_name, actor_name = ROUTES[message_type]
+    if consumer.heartbeat_dir is not None:
+        broker.add_middleware(Heartbeat(consumer.heartbeat_dir))
     return dramatiq.actor(
         fn,
         broker=broker,

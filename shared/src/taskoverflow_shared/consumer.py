@@ -19,6 +19,8 @@ class ConsumerSettings:
     max_backoff_ms: int
     time_limit_ms: int
     idle_poll_ms: int
+    # Where each worker process touches its heartbeat file (the image's health check reads it); None: none.
+    heartbeat_dir: str | None = None
 
     @classmethod
     def from_env(
@@ -34,7 +36,8 @@ class ConsumerSettings:
         time_limit_ms: int,
     ) -> ConsumerSettings:
         """`{prefix}PROCESSES`, `THREADS`, `MAX_RETRIES`, `MIN_BACKOFF_MS`, `MAX_BACKOFF_MS`,
-        `TIME_LIMIT_MS`, `IDLE_POLL_MS`; the keyword arguments are the service's defaults."""
+        `TIME_LIMIT_MS`, `IDLE_POLL_MS`, and the unprefixed `HEARTBEAT_DIR` the images set; the keyword
+        arguments are the service's defaults."""
         time_limit = settings.integer(env, f"{prefix}TIME_LIMIT_MS", time_limit_ms, minimum=1_000)
         if time_limit >= broker.visibility_timeout_s * 1000:
             # Otherwise SQS hands a message still being worked on to another consumer.
@@ -57,4 +60,5 @@ class ConsumerSettings:
             idle_poll_ms=settings.integer(
                 env, f"{prefix}IDLE_POLL_MS", 1_000 if broker.url.startswith("sqs") else 10, minimum=10, maximum=20_000
             ),
+            heartbeat_dir=settings.optional(env, "HEARTBEAT_DIR"),
         )
