@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from gunicorn.glogging import Logger
+
 from taskoverflow_api.config import ApiSettings
 from taskoverflow_shared.logging import configure_logging
 
 _settings = ApiSettings.from_env()
 
+
+class StructlogLogger(Logger):
+    """gunicorn's logger, routed through our renderer from its very first line ("Starting gunicorn"):
+    gunicorn logs that before any server hook runs, right after it sets this logger up."""
+
+    def setup(self, cfg) -> None:  # noqa: ANN001 - gunicorn's Config
+        super().setup(cfg)
+        # Replaces the handlers gunicorn just installed on its loggers with our one.
+        configure_logging(_settings.log_format, _settings.log_level)
+
+
+logger_class = StructlogLogger
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
 threads = _settings.threads
@@ -17,7 +31,3 @@ accesslog = None
 control_socket_disable = True
 graceful_timeout = 20
 timeout = 30
-
-
-def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's hook signature
-    configure_logging(_settings.log_format, _settings.log_level)
