@@ -27,7 +27,7 @@ def dead_lettered_bodies(env: Mapping[str, str], queue: str) -> list[bytes]:
     """The raw Dramatiq message bodies in `queue`'s dead-letter queue, for either broker."""
     namespace = env["QUEUE_NAMESPACE"]
     if env["BROKER_URL"].startswith("sqs://"):
-        from taskoverflow_devstack.aws_resources import aws_client
+        from taskoverflow_shared.provisioning import aws_client
 
         sqs = aws_client("sqs", env)
         url = sqs.get_queue_url(QueueName=f"{namespace}_{queue}_dlq")["QueueUrl"]
@@ -47,7 +47,7 @@ def dead_lettered_bodies(env: Mapping[str, str], queue: str) -> list[bytes]:
 def notifications_for(env: Mapping[str, str], inbox_url: str, job_id: str, *, timeout: float = 30, settle: float = 3) -> list[dict]:
     """The notifications a subscriber received for `job_id`: waits for the first, then `settle`
     seconds more so a duplicate would be seen too. Each is {"body", "attributes"}."""
-    from taskoverflow_devstack.aws_resources import aws_client
+    from taskoverflow_shared.provisioning import aws_client
 
     sqs = aws_client("sqs", env)
     found: list[dict] = []

@@ -14,11 +14,11 @@ import dramatiq
 import psycopg2
 import pytest
 
-from taskoverflow_devstack.aws_resources import provision_queues
 from taskoverflow_devstack.ports import wait_until
 from taskoverflow_devstack.services import run_service, service_env
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
 from taskoverflow_shared.messages import CalendarJobFinished
+from taskoverflow_shared.provisioning import provision_queues
 from taskoverflow_shared.routing import NOTIFICATIONS_QUEUE, NOTIFY_JOB_FINISHED_ACTOR
 
 pytestmark = pytest.mark.integration
