@@ -5,8 +5,18 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PACKAGES := $(wildcard shared/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
 
+# Container images: taskoverflow-<service>:<tag>, the tag defaulting to the commit.
+SERVICES := api calendar-worker notifier
+SERVICE  ?=
+TAG      ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
+DOCKER   ?= docker
+# Where `make up` runs the stack: auto (Docker when an engine answers, else local processes), docker or local.
+MODE     ?= auto
+# checkov pins its own boto3, older than ours: it gets a virtualenv of its own.
+CHECKOV  := $(VENV)/tools/checkov/bin/checkov
+
 .DEFAULT_GOAL := help
-.PHONY: help install up test unit-tests bench bench-api bench-pipeline notifications constraints clean
+.PHONY: help install up down logs image images test unit-tests bench bench-api bench-pipeline notifications constraints clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -18,10 +28,29 @@ $(STAMP): requirements/dev.txt requirements/constraints.txt $(PACKAGES)
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv with every package installed editable
+$(CHECKOV): requirements/checkov.txt
+	$(PYTHON) -m venv $(VENV)/tools/checkov
+	$(VENV)/tools/checkov/bin/python -m pip install --quiet -r requirements/checkov.txt
+	@touch $(CHECKOV)
 
-up: install ## Run the whole system in the foreground (Ctrl-C stops it)
-	$(BIN)/python -m taskoverflow_devstack
+install: $(STAMP) $(CHECKOV) ## Create .venv with every package installed editable (and checkov beside it)
+
+up: install ## Run the whole system in the foreground: on Docker when an engine answers, else local processes (MODE=docker|local)
+	TAG=$(TAG) $(BIN)/python -m taskoverflow_devstack.run_mode up --mode $(MODE)
+
+down: install ## Stop the Docker stack `make up` started (its data volumes stay)
+	TAG=$(TAG) $(BIN)/python -m taskoverflow_devstack.run_mode down --mode $(MODE)
+
+logs: install ## Follow the Docker stack's logs
+	TAG=$(TAG) $(BIN)/python -m taskoverflow_devstack.run_mode logs --mode $(MODE)
+
+# Host networking: the build reaches PyPI the way this machine does, and no bridge network is needed.
+image: ## Build one service's image: make image SERVICE=api [TAG=...] -> taskoverflow-api:TAG
+	@case " $(SERVICES) " in *" $(SERVICE) "*) ;; *) echo "make image: SERVICE must be one of: $(SERVICES)" >&2; exit 2;; esac
+	$(DOCKER) build --network host --file services/$(SERVICE)/Dockerfile --tag taskoverflow-$(SERVICE):$(TAG) .
+
+images: ## Build the three images, tagged TAG (default: the commit, git rev-parse --short=12 HEAD)
+	@for service in $(SERVICES); do $(MAKE) --no-print-directory image SERVICE=$$service TAG=$(TAG) || exit 1; done
 
 test: install ## Run every test (what CI runs)
 	$(BIN)/python -m pytest
