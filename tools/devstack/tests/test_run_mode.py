@@ -13,7 +13,7 @@ from taskoverflow_devstack.run_mode import choose, compose_environment
 
 def test_an_engine_that_answers_means_docker_and_none_means_local_processes() -> None:
     assert choose("auto", engine_answers=True)[0] == "docker"
-    assert choose("auto", engine_answers=False) == ("local", "no Docker engine answers (MODE=docker insists on one)")
+    assert choose("auto", engine_answers=False) == ("local", "no Docker engine answers; MODE=docker to insist on one")
 
 
 def test_mode_forces_either_way() -> None:
@@ -39,4 +39,4 @@ def test_it_says_what_it_chose() -> None:
                           capture_output=True, text=True, timeout=60)
 
     assert done.returncode == 0
-    assert done.stdout.startswith("make down: nothing to do locally (no Docker engine answers")
+    assert done.stdout.startswith("make down: nothing to do locally (no Docker engine answers;")

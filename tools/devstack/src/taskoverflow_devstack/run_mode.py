@@ -22,8 +22,8 @@ def choose(mode: str, engine_answers: bool) -> tuple[str, str]:
     if mode == "local":
         return "local", "MODE=local"
     if engine_answers:
-        return "docker", "a Docker engine answers (MODE=local runs local processes instead)"
-    return "local", "no Docker engine answers (MODE=docker insists on one)"
+        return "docker", "a Docker engine answers; MODE=local for local processes"
+    return "local", "no Docker engine answers; MODE=docker to insist on one"
 
 
 def compose_environment(env: dict[str, str]) -> dict[str, str]:
