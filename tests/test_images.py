@@ -114,7 +114,7 @@ def test_a_worker_that_cannot_reach_its_broker_turns_unhealthy(docker_engine_for
     # Given a calendar-worker whose Redis is not there (nothing listens on that port)
     env = settings_for("calendar-worker", container_database_url, f"redis://127.0.0.1:{free_port()}/0")
     with running_container(docker_engine_for_tests, docker_images["calendar-worker"], env,
-                           "--health-start-period=0s", "--health-retries=2") as container:
+                           "--health-start-period=1s", "--health-retries=2") as container:
         # Then its process runs, but its health check says it is not consuming
         state = wait_for_health(docker_engine_for_tests, container, "unhealthy")
 

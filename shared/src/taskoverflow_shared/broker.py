@@ -12,7 +12,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, CurrentMessage, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
 from . import settings
-from .heartbeat import Heartbeat
+from .heartbeat_middleware import Heartbeat
 from .messages import CalendarJobFinished, GenerateCalendar, to_dict
 from .routing import ROUTES
 

@@ -1,7 +1,10 @@
 """A worker's liveness for its container's health check: each worker process touches a file whenever
 its consumer comes back from polling the broker (with a message, or empty after the idle poll), and
 `python -m taskoverflow_shared.heartbeat` is healthy while every worker process has done so lately.
-A process that cannot reach its broker, or whose consumer is stuck, stops beating."""
+A process that cannot reach its broker, or whose consumer is stuck, stops beating.
+
+Standard library only: the health check runs this every few seconds, and importing Dramatiq would
+cost it ten times as long. The middleware that beats is in heartbeat_middleware.py."""
 
 from __future__ import annotations
 
@@ -9,10 +12,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import dramatiq
 
 # One write per process at most this often: a consumer comes back from every idle poll (1 s on SQS).
 BEAT_EVERY_S = 5.0
@@ -20,53 +20,26 @@ DEFAULT_MAX_AGE_S = 30.0
 _SUFFIX = ".beat"
 
 
-class Heartbeat(dramatiq.Middleware):
-    """Touches `<directory>/<pid>.beat` each time this process's consumer returns from a poll."""
+class Beat:
+    """This process's heartbeat file, `<directory>/<pid>.beat`, touched at most every BEAT_EVERY_S."""
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
-        self._last_beat = float("-inf")
+        self._last = float("-inf")
 
     @property
     def path(self) -> Path:
+        # Read each time: the worker processes are forked after this object is made.
         return self.directory / f"{os.getpid()}{_SUFFIX}"
 
-    def after_process_boot(self, broker: dramatiq.Broker) -> None:
-        # Dramatiq has no hook for a consumer's poll, so the consumers this process opens are wrapped.
-        consume = broker.consume
-
-        def consume_and_beat(*args, **kwargs) -> _BeatingConsumer:
-            return _BeatingConsumer(consume(*args, **kwargs), self.beat)
-
-        broker.consume = consume_and_beat  # type: ignore[method-assign]
-
-    def beat(self) -> None:
+    def __call__(self) -> None:
         now = time.monotonic()
-        if now - self._last_beat >= BEAT_EVERY_S:
-            self._last_beat = now
+        if now - self._last >= BEAT_EVERY_S:
+            self._last = now
             self.path.touch()
 
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def stop(self) -> None:
         self.path.unlink(missing_ok=True)
-
-
-class _BeatingConsumer:
-    """The broker's consumer, unchanged, except that each return from `__next__` is a beat."""
-
-    def __init__(self, consumer: dramatiq.Consumer, beat: Callable[[], None]) -> None:
-        self._consumer = consumer
-        self._beat = beat
-
-    def __iter__(self) -> Iterator:
-        return self
-
-    def __next__(self):  # noqa: ANN204 - a message, or None after an empty poll
-        message = next(self._consumer)
-        self._beat()
-        return message
-
-    def __getattr__(self, name: str):  # noqa: ANN204 - ack, nack, requeue, close: the consumer's own
-        return getattr(self._consumer, name)
 
 
 def reset(directory: str | Path) -> None:

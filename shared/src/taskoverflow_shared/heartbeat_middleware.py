@@ -1,0 +1,47 @@
+"""The Dramatiq middleware behind a worker's heartbeat (heartbeat.py): each time this process's
+consumer comes back from a poll of the broker, the process's heartbeat file is touched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import dramatiq
+
+from .heartbeat import Beat
+
+
+class Heartbeat(dramatiq.Middleware):
+    def __init__(self, directory: str | Path) -> None:
+        self.beat = Beat(directory)
+
+    def after_process_boot(self, broker: dramatiq.Broker) -> None:
+        # Dramatiq has no hook for a consumer's poll, so the consumers this process opens are wrapped.
+        consume = broker.consume
+
+        def consume_and_beat(*args, **kwargs) -> _BeatingConsumer:
+            return _BeatingConsumer(consume(*args, **kwargs), self.beat)
+
+        broker.consume = consume_and_beat  # type: ignore[method-assign]
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        self.beat.stop()
+
+
+class _BeatingConsumer:
+    """The broker's consumer, unchanged, except that each return from `__next__` is a beat."""
+
+    def __init__(self, consumer: dramatiq.Consumer, beat: Callable[[], None]) -> None:
+        self._consumer = consumer
+        self._beat = beat
+
+    def __iter__(self) -> Iterator:
+        return self
+
+    def __next__(self):  # noqa: ANN204 - a message, or None after an empty poll
+        message = next(self._consumer)
+        self._beat()
+        return message
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - ack, nack, requeue, close: the consumer's own
+        return getattr(self._consumer, name)
