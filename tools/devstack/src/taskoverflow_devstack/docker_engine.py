@@ -21,7 +21,7 @@ _DOCKERD_NETWORK_FLAGS = ["--bridge=none", "--iptables=false", "--ip6tables=fals
 
 
 class EngineUnavailable(RuntimeError):
-    """No Docker engine can be had on this machine; the message says why."""
+    """Docker cannot be installed on this machine (not root, no apt, apt failing); the message says why."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,7 +114,8 @@ def own_dockerd(data_root: Path) -> Iterator[Engine]:
         try:
             wait_until(lambda: dockerd.poll() is None and answers(env), timeout=60, what="dockerd", interval=0.3)
         except TimeoutError:
-            raise EngineUnavailable(f"dockerd did not answer; its log:\n{log_path.read_text(errors='replace')[-3000:]}")
+            # Installed but broken is a failure to see, not a machine without Docker: no EngineUnavailable.
+            raise RuntimeError(f"dockerd did not answer; its log:\n{log_path.read_text(errors='replace')[-3000:]}") from None
         yield Engine(env=env, started_here=True, log_path=log_path)
     finally:
         _stop(dockerd)
