@@ -16,7 +16,7 @@ from pathlib import Path
 
 # One write per process at most this often: a consumer comes back from every idle poll (1 s on SQS).
 BEAT_EVERY_S = 5.0
-DEFAULT_MAX_AGE_S = 30.0
+DEFAULT_MAX_AGE_S = 60.0
 _SUFFIX = ".beat"
 
 
