@@ -13,27 +13,24 @@ DOCKER   ?= docker
 # Where `make up` runs the stack: auto (Docker when an engine answers, else local processes), docker or local.
 MODE     ?= auto
 # checkov pins its own boto3, older than ours: it gets a virtualenv of its own.
-CHECKOV  := $(VENV)/tools/checkov/bin/checkov
+CHECKOV_VENV := $(VENV)/checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down logs image images test unit-tests bench bench-api bench-pipeline notifications constraints clean
+.PHONY: help install up down logs image images test unit-tests bench bench-api bench-pipeline notifications constraints checkov-constraints clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): requirements/dev.txt requirements/constraints.txt $(PACKAGES)
+$(STAMP): requirements/dev.txt requirements/constraints.txt requirements/checkov.txt requirements/checkov-constraints.txt $(PACKAGES)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "TaskOverflow needs Python 3.11 or newer (set PYTHON=...)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
 	@touch $(STAMP)
 
-$(CHECKOV): requirements/checkov.txt
-	$(PYTHON) -m venv $(VENV)/tools/checkov
-	$(VENV)/tools/checkov/bin/python -m pip install --quiet -r requirements/checkov.txt
-	@touch $(CHECKOV)
-
-install: $(STAMP) $(CHECKOV) ## Create .venv with every package installed editable (and checkov beside it)
+install: $(STAMP) ## Create .venv with every package installed editable (and checkov in .venv/checkov)
 
 up: install ## Run the whole system in the foreground: on Docker when an engine answers, else local processes (MODE=docker|local)
 	TAG=$(TAG) $(BIN)/python -m taskoverflow_devstack.run_mode up --mode $(MODE)
@@ -71,6 +68,10 @@ notifications: install ## Print what was published to SNS on the local emulator 
 
 constraints: install ## Re-pin every installed version into requirements/constraints.txt
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements/constraints.txt
+
+checkov-constraints: install ## Re-pin checkov's own virtualenv into requirements/checkov-constraints.txt
+	{ echo "# Every package of checkov's own virtualenv (.venv/checkov), pinned: \`make checkov-constraints\` regenerates it."; \
+	  $(CHECKOV_VENV)/bin/python -m pip freeze; } > requirements/checkov-constraints.txt
 
 clean: ## Remove the virtualenv and local state (the embedded database too)
 	rm -rf $(VENV) .devstack .pytest_cache .hypothesis

@@ -20,8 +20,8 @@ DOCKERFILES = sorted(ROOT.glob("services/*/Dockerfile")) + [ROOT / "tools/queue-
 SERVICES = {path.parent.name: path for path in sorted(ROOT.glob("services/*/src/taskoverflow_*"))}
 IMAGES = ("api", "calendar-worker", "notifier")
 INFRASTRUCTURE = ("postgres", "redis", "moto")
-# checkov pins an older boto3 than ours: `make install` gives it its own virtualenv beside this one.
-CHECKOV = Path(sys.prefix) / "tools" / "checkov" / "bin" / "checkov"
+# checkov pins an older boto3 than ours: `make install` gives it a virtualenv of its own, .venv/checkov.
+CHECKOV = Path(sys.prefix) / "checkov" / "bin" / "checkov"
 
 
 def test_every_service_has_an_image() -> None:
