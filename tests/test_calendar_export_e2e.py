@@ -17,7 +17,7 @@ import requests
 from ical.calendar_stream import IcsCalendarStream
 from jobs import dead_lettered_bodies, wait_for_job
 
-from taskoverflow_devstack.ports import free_port
+from taskoverflow_devstack.ports import free_port, wait_until
 from taskoverflow_devstack.pytest_plugin import E2E_WORKER_SETTINGS, EVERY_STACK
 from taskoverflow_devstack.services import run_service
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
@@ -183,7 +183,9 @@ def test_an_undecodable_message_fails_its_job_and_is_dead_lettered(stack, clean_
 
     status = wait_for_job(f"{api}/api/v1/todos/ical/{job_id}/status")
     assert status["task_status"] == "FAILURE" and "version" in status["error"]
-    assert any(job_id.encode() in raw for raw in dead_lettered_bodies(stack.env, ICAL_QUEUE))
+    # The worker dead-letters the message just after it marks the job FAILURE: wait for it (flaked on Redis).
+    wait_until(lambda: any(job_id.encode() in raw for raw in dead_lettered_bodies(stack.env, ICAL_QUEUE)),
+               timeout=15, what="the message in the dead-letter queue")
     # And the worker goes on: the next job succeeds
     _todo(api, title="Still works", deadline_at="2026-12-31T23:59:59")
     assert wait_for_job(_start_job(api)["task_url"])["task_status"] == "SUCCESS"
