@@ -5,23 +5,49 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PACKAGES := $(wildcard shared/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
 
+# Container images: taskoverflow-<service>:<tag>, the tag defaulting to the commit.
+SERVICES := api calendar-worker notifier
+SERVICE  ?=
+TAG      ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo dev)
+DOCKER   ?= docker
+# Where `make up` runs the stack: auto (Docker when an engine answers, else local processes), docker or local.
+MODE     ?= auto
+# checkov pins its own boto3, older than ours: it gets a virtualenv of its own.
+CHECKOV_VENV := $(VENV)/checkov
+
 .DEFAULT_GOAL := help
-.PHONY: help install up test lint typecheck fmt unit-tests bench bench-api bench-pipeline notifications constraints clean
+.PHONY: help install up down logs image images test lint typecheck fmt unit-tests bench bench-api bench-pipeline notifications constraints checkov-constraints clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): requirements/dev.txt requirements/constraints.txt $(PACKAGES)
+$(STAMP): requirements/dev.txt requirements/constraints.txt requirements/checkov.txt requirements/checkov-constraints.txt $(PACKAGES)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "TaskOverflow needs Python 3.11 or newer (set PYTHON=...)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
 	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements/checkov.txt
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv with every package installed editable
+install: $(STAMP) ## Create .venv with every package installed editable (and checkov in .venv/checkov)
 
-up: install ## Run the whole system in the foreground (Ctrl-C stops it)
-	$(BIN)/python -m taskoverflow_devstack
+up: install ## Run the whole system in the foreground: on Docker when an engine answers, else local processes (MODE=docker|local)
+	TAG=$(TAG) $(BIN)/python -m taskoverflow_devstack.run_mode up --mode $(MODE)
+
+down: install ## Stop the Docker stack `make up` started (its data volumes stay)
+	TAG=$(TAG) $(BIN)/python -m taskoverflow_devstack.run_mode down --mode $(MODE)
+
+logs: install ## Follow the Docker stack's logs
+	TAG=$(TAG) $(BIN)/python -m taskoverflow_devstack.run_mode logs --mode $(MODE)
+
+# Host networking: the build reaches PyPI the way this machine does, and no bridge network is needed.
+image: ## Build one service's image: make image SERVICE=api [TAG=...] -> taskoverflow-api:TAG
+	@case " $(SERVICES) " in *" $(SERVICE) "*) ;; *) echo "make image: SERVICE must be one of: $(SERVICES)" >&2; exit 2;; esac
+	$(DOCKER) build --network host --file services/$(SERVICE)/Dockerfile --tag taskoverflow-$(SERVICE):$(TAG) .
+
+images: ## Build the three images, tagged TAG (default: the commit, git rev-parse --short=12 HEAD)
+	@for service in $(SERVICES); do $(MAKE) --no-print-directory image SERVICE=$$service TAG=$(TAG) || exit 1; done
 
 test: lint typecheck ## Run every check and every test (what CI runs)
 	$(BIN)/python -m pytest
@@ -53,6 +79,10 @@ notifications: install ## Print what was published to SNS on the local emulator 
 
 constraints: install ## Re-pin every installed version into requirements/constraints.txt
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements/constraints.txt
+
+checkov-constraints: install ## Re-pin checkov's own virtualenv into requirements/checkov-constraints.txt
+	{ echo "# Every package of checkov's own virtualenv (.venv/checkov), pinned: \`make checkov-constraints\` regenerates it."; \
+	  $(CHECKOV_VENV)/bin/python -m pip freeze; } > requirements/checkov-constraints.txt
 
 clean: ## Remove the virtualenv and local state (the embedded database too)
 	rm -rf $(VENV) .devstack .pytest_cache .hypothesis .mypy_cache .ruff_cache .cache

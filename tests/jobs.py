@@ -10,8 +10,8 @@ from typing import Any
 import redis
 import requests
 
-from taskoverflow_devstack.aws_resources import aws_client
 from taskoverflow_devstack.waiting import wait_until
+from taskoverflow_shared.provisioning import aws_client
 from taskoverflow_shared.routing import ALL_QUEUES
 
 FINISHED = ("SUCCESS", "FAILURE")

@@ -1,5 +1,6 @@
 """A calendar job through real processes: the API under gunicorn, the worker under Dramatiq's CLI,
-over SQS (moto's server) and over Redis. The .ics is read back by two independent parsers."""
+over SQS (moto's server) and over Redis, and (the first journey) through the three images under
+docker compose. The .ics is read back by two independent parsers."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import requests
 from ical.calendar_stream import IcsCalendarStream
 
 from taskoverflow_devstack.ports import free_port
-from taskoverflow_devstack.pytest_plugin import E2E_WORKER_SETTINGS
+from taskoverflow_devstack.pytest_plugin import E2E_WORKER_SETTINGS, EVERY_STACK
 from taskoverflow_devstack.services import run_api
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
 from taskoverflow_shared.messages import GenerateCalendar
@@ -65,6 +66,7 @@ def _broker_like_the_api(stack):
     return broker
 
 
+@pytest.mark.parametrize("stack", EVERY_STACK, indirect=True)
 def test_a_job_ends_in_a_calendar_both_parsers_read(stack, clean_database) -> None:
     api = stack.base_url
     # Given three todos: one to place, one done, one without a deadline

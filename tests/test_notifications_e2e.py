@@ -1,5 +1,6 @@
 """A finished calendar job becomes exactly one SNS notification, read as a subscriber reads it:
-the running stack (API, calendar-worker, notifier) over SQS and over Redis, SNS on moto's server."""
+the running stack (API, calendar-worker, notifier) over SQS and over Redis, SNS on moto's server;
+the success journey also through the three images under docker compose."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import psycopg2
 import pytest
 import requests
 
+from taskoverflow_devstack.pytest_plugin import EVERY_STACK
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
 from taskoverflow_shared.messages import GenerateCalendar
 from taskoverflow_shared.routing import ICAL_QUEUE
@@ -19,6 +21,7 @@ from jobs import notifications_for, wait_for_job
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.parametrize("stack", EVERY_STACK, indirect=True)
 def test_a_successful_job_is_announced_once_with_its_result_url(stack, clean_database) -> None:
     api = stack.base_url
     requests.post(f"{api}/api/v1/todos", json={"title": "Dentist", "deadline_at": "2026-12-03T08:00:00"})

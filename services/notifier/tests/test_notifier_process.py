@@ -12,11 +12,11 @@ import dramatiq
 import psycopg2
 import pytest
 
-from taskoverflow_devstack.aws_resources import provision_queues
 from taskoverflow_devstack.services import run_consumer, service_env
 from taskoverflow_devstack.waiting import wait_until
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
 from taskoverflow_shared.messages import CalendarJobFinished
+from taskoverflow_shared.provisioning import provision_queues
 from taskoverflow_shared.routing import NOTIFICATIONS_QUEUE, NOTIFY_JOB_FINISHED_ACTOR
 
 pytestmark = pytest.mark.integration

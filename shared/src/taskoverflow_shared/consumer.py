@@ -14,6 +14,7 @@ import dramatiq
 from pydantic import Field, model_validator
 
 from .broker import MAX_BACKOFF_MS, BrokerSettings
+from .heartbeat_middleware import Heartbeat
 from .messages import Message
 from .routing import route_of
 from .settings import ConfigError, EnvironmentSettings, ServiceSettings
@@ -39,6 +40,9 @@ class ConsumerSettings(EnvironmentSettings):
     max_backoff_ms: BackoffMs
     time_limit_ms: TimeLimitMs
     idle_poll_ms: IdlePollMs | None
+    # Where each worker process touches its heartbeat file (the images' health check reads it); None: none.
+    # Not prefixed: the images set it the same way for every consumer service.
+    heartbeat_dir: str | None = Field(None, validation_alias="HEARTBEAT_DIR")
 
     def variable(self, field: str) -> str:
         """The environment variable this service reads the field from (for error messages)."""
@@ -78,8 +82,11 @@ def declare_actor(
     *,
     throws: tuple[type[BaseException], ...] = (),
 ) -> dramatiq.Actor[Any, None]:
-    """Declare the actor that consumes `message_type`, on its contracted queue and name."""
+    """Declare the actor that consumes `message_type`, on its contracted queue and name; with the
+    consumer's heartbeat when its settings ask for one (the images' health check reads it)."""
     queue_name, actor_name = route_of(message_type)
+    if consumer.heartbeat_dir is not None:
+        broker.add_middleware(Heartbeat(consumer.heartbeat_dir))
     declare = dramatiq.actor(
         broker=broker,
         actor_name=actor_name,

@@ -7,11 +7,16 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
+import structlog
+
+from . import heartbeat
 from .consumer import ConsumerServiceSettings
 from .db import migrate
+from .logging import configure_logging
 from .settings import ConfigError
 
 Settings = TypeVar("Settings")
+log = structlog.get_logger(__name__)
 
 
 def settings_or_exit(service: str, load: Callable[[], Settings]) -> Settings:
@@ -19,7 +24,13 @@ def settings_or_exit(service: str, load: Callable[[], Settings]) -> Settings:
     try:
         return load()
     except ConfigError as exc:
-        print(f"{service}: configuration error: {exc}", file=sys.stderr)
+        # The settings are what failed, so only an explicit LOG_FORMAT=json is trusted here: in a
+        # container (the images set it) this is one JSON line like every other; at a terminal, a sentence.
+        if os.environ.get("LOG_FORMAT", "").strip() == "json":
+            configure_logging("json")
+            log.error("configuration_invalid", service=service, variable=exc.name, error=str(exc))
+        else:
+            print(f"{service}: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
 
@@ -30,7 +41,7 @@ def migrate_or_exit(service: str, database_url: str) -> None:
     try:
         migrate(database_url)
     except psycopg2.OperationalError as exc:
-        print(f"{service}: cannot reach the database: {str(exc).strip()}", file=sys.stderr)
+        log.error("database_unreachable", service=service, error=str(exc).strip())
         raise SystemExit(1) from None
 
 
@@ -39,12 +50,16 @@ def exec_dramatiq(actors_module: str, *, queue: str, settings: ConsumerServiceSe
     consumer = settings.consumer
     # Dramatiq reads its consumer timeout from the environment, not from a CLI flag.
     os.environ["dramatiq_worker_timeout"] = str(settings.idle_poll_ms)  # noqa: SIM112 - dramatiq reads this lower-case name
+    if consumer.heartbeat_dir is not None:
+        # Beats of an earlier run (a restarted container keeps its files) must not count for this one.
+        heartbeat.reset(consumer.heartbeat_dir)
     os.execv(
         sys.executable,
         [
             sys.executable,
             "-m",
-            "dramatiq",
+            # Dramatiq's own CLI, behind our logging set-up: its main process logs in our format too.
+            "taskoverflow_shared.dramatiq_cli",
             actors_module,
             # Only this service's queue: the broker declares every queue it may send to.
             "--queues",
@@ -53,6 +68,7 @@ def exec_dramatiq(actors_module: str, *, queue: str, settings: ConsumerServiceSe
             str(consumer.processes),
             "--threads",
             str(consumer.threads),
+            "--skip-logging",
             *sys.argv[1:],
         ],
     )

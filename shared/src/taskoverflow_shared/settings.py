@@ -148,12 +148,17 @@ def _config_error(error: ErrorDetails) -> ConfigError:
     return ConfigError(name, f"{problem}, got {error['input']!r}")
 
 
-class ServiceSettings(EnvironmentSettings):
+class LoggingSettings(EnvironmentSettings):
+    """How a process logs: every service, and the small tools that run beside them."""
+
+    # None: console on a terminal, JSON elsewhere.
+    log_format: LogFormat | None = Field(None, validation_alias="LOG_FORMAT")
+    log_level: LogLevel = Field("INFO", validation_alias="LOG_LEVEL")
+
+
+class ServiceSettings(LoggingSettings):
     """What every service reads: its database, the public base URL, and how it logs."""
 
     database_url: PostgresUrl = Field(validation_alias="DATABASE_URL")
     # How users reach the API: result URLs in statuses and emails.
     public_base_url: PublicBaseUrl = Field("http://localhost:6400", validation_alias="PUBLIC_BASE_URL")
-    # None: console on a terminal, JSON elsewhere.
-    log_format: LogFormat | None = Field(None, validation_alias="LOG_FORMAT")
-    log_level: LogLevel = Field("INFO", validation_alias="LOG_LEVEL")

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]
+
 from taskoverflow_api.bootstrap import settings
 from taskoverflow_shared.logging import configure_logging
 
 _settings = settings()
 
+
+class StructlogLogger(Logger):  # type: ignore[misc]  # gunicorn ships no type hints
+    """gunicorn's logger, routed through our renderer from its very first line ("Starting gunicorn"):
+    gunicorn logs that before any server hook runs, right after it sets this logger up."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        # Replaces the handlers gunicorn just installed on its loggers with our one.
+        configure_logging(_settings.log_format, _settings.log_level)
+
+
+logger_class = StructlogLogger
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
 threads = _settings.threads
@@ -22,7 +36,3 @@ control_socket_disable = True
 limit_request_line = 8190
 graceful_timeout = 20
 timeout = 30
-
-
-def on_starting(server: Any) -> None:
-    configure_logging(_settings.log_format, _settings.log_level)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from taskoverflow_shared.entrypoint import exec_dramatiq, migrate_or_exit, settings_or_exit
+from taskoverflow_shared.logging import configure_logging
 from taskoverflow_shared.routing import ICAL_QUEUE
 
 from .config import WorkerSettings
@@ -10,6 +11,7 @@ from .config import WorkerSettings
 
 def main() -> None:
     settings = settings_or_exit("calendar-worker", WorkerSettings.from_env)
+    configure_logging(settings.log_format, settings.log_level)
     migrate_or_exit("calendar-worker", settings.database_url)
     exec_dramatiq(
         "taskoverflow_calendar_worker.actors",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from taskoverflow_shared.entrypoint import exec_dramatiq, migrate_or_exit, settings_or_exit
+from taskoverflow_shared.logging import configure_logging
 from taskoverflow_shared.routing import NOTIFICATIONS_QUEUE
 
 from .config import NotifierSettings
@@ -10,6 +11,7 @@ from .config import NotifierSettings
 
 def main() -> None:
     settings = settings_or_exit("notifier", NotifierSettings.from_env)
+    configure_logging(settings.log_format, settings.log_level)
     migrate_or_exit("notifier", settings.database_url)
     exec_dramatiq(
         "taskoverflow_notifier.actors",

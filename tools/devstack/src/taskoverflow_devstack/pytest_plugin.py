@@ -174,16 +174,27 @@ E2E_WORKER_SETTINGS = {
 }
 
 
+# For a test that also runs against the images under docker compose:
+# @pytest.mark.parametrize("stack", EVERY_STACK, indirect=True)
+EVERY_STACK = ["sqs", "redis", pytest.param("containers", marks=pytest.mark.containers)]
+
+
 @pytest.fixture(scope="session", params=["sqs", "redis"])
 def stack(
     request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     """The API (gunicorn), the calendar-worker and the notifier (Dramatiq's CLI) as their images
     run them, over a real broker: SQS on moto's server, then Redis; SNS on moto's server for both.
-    Each set-up has its own queue namespace and topic."""
-    from .aws_resources import provision_queues, provision_topic, subscribe_queue
+    Each set-up has its own queue namespace and topic. "containers": the images themselves, under
+    docker compose (container_fixtures.py)."""
+    from taskoverflow_shared.provisioning import provision_queues, provision_topic
+
+    from .aws_resources import subscribe_queue
 
     kind = request.param
+    if kind == "containers":
+        yield request.getfixturevalue("container_stack")
+        return
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = service_env(

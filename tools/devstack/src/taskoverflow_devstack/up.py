@@ -12,8 +12,10 @@ from pathlib import Path
 
 from honcho.manager import Manager
 
+from taskoverflow_shared.provisioning import provision
+from taskoverflow_shared.settings import ConfigError
+
 from . import embedded
-from .aws_resources import provision_queues, provision_topic, subscribe_email
 from .ports import port_open
 from .services import api_is_serving
 from .waiting import wait_until
@@ -56,7 +58,8 @@ def _set_up_broker(env: dict[str, str], stack: contextlib.ExitStack) -> None:
 
 def _set_up_aws(env: dict[str, str], stack: contextlib.ExitStack) -> None:
     """With no AWS configured, moto's server stands in for SQS and SNS; on the emulator the
-    queues (with their dead-letter queues) and the topic are created here, as Terraform does on AWS."""
+    queues (with their dead-letter queues) and the topic are created here, as Terraform does on AWS,
+    by the same code as the compose stack's init."""
     if not env.get("AWS_ENDPOINT_URL") and not env.get("AWS_ACCESS_KEY_ID"):
         env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
         env["AWS_ENDPOINT_URL"] = stack.enter_context(embedded.aws_emulator(AWS_EMULATOR_PORT))
@@ -65,15 +68,15 @@ def _set_up_aws(env: dict[str, str], stack: contextlib.ExitStack) -> None:
     env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
     if not env.get("AWS_ENDPOINT_URL"):
         return  # real AWS: the queues and the topic are Terraform's
-    if env["BROKER_URL"].startswith("sqs://"):
-        provision_queues(env)
-    if not env.get("SNS_TOPIC_ARN"):
-        env["SNS_TOPIC_ARN"] = provision_topic(env)
+    try:
+        env["SNS_TOPIC_ARN"] = provision(env).topic_arn
+    except ConfigError as exc:
+        print(f"taskoverflow-up: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     print(
         f"==> notifications: SNS topic {env['SNS_TOPIC_ARN']}  (`make notifications` lists what was sent)", flush=True
     )
     if env.get("NOTIFY_EMAIL"):
-        subscribe_email(env, env["SNS_TOPIC_ARN"], env["NOTIFY_EMAIL"])
         print(f"==> subscribed {env['NOTIFY_EMAIL']} (the emulator records it; it sends no email)", flush=True)
 
 
