@@ -85,4 +85,4 @@ checkov-constraints: install ## Re-pin checkov's own virtualenv into requirement
 	  $(CHECKOV_VENV)/bin/python -m pip freeze; } > requirements/checkov-constraints.txt
 
 clean: ## Remove the virtualenv and local state (the embedded database too)
-	rm -rf $(VENV) .devstack .pytest_cache .hypothesis .mypy_cache .ruff_cache .cache
+	rm -rf $(VENV) .devstack .pytest_cache .hypothesis .mypy_cache .ruff_cache .cache .artifacts

@@ -1,7 +1,9 @@
 """X-Request-ID: accepted or generated, echoed, and bound into every log line of the request.
 
 A WSGI middleware rather than Flask hooks: it is on every request's path, and one wrapper
-costs less than three hooks; it also sees responses Flask's hooks never do.
+costs less than three hooks; it also sees responses Flask's hooks never do. Being that one place,
+it also adds the headers every response carries (`X-Content-Type-Options: nosniff`: a browser
+takes each answer, JSON or the web page's files, as the type it says it is).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flask import request
 log = structlog.get_logger("taskoverflow_api.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
+EVERY_RESPONSE_HEADERS = (("X-Content-Type-Options", "nosniff"),)
 _ENVIRON_KEY = "taskoverflow.request_id"
 # A client's id is reused only if it is short and plain: it ends up in logs and headers.
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -47,6 +50,7 @@ class RequestContextMiddleware:
 
         def start_response_with_id(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             headers.append((REQUEST_ID_HEADER, request_id))
+            headers.extend(EVERY_RESPONSE_HEADERS)
             log.info(
                 "request_finished",
                 method=environ.get("REQUEST_METHOD"),
