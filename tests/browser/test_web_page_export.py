@@ -24,10 +24,10 @@ def test_export_follows_the_job_to_success_and_downloads_the_calendar(
     stack, clean_database, page: Page, page_log: PageLog
 ) -> None:
     api = stack.base_url
-    # Given two todos with deadlines and one without
+    # Given two todos with deadlines (one of them done) and one without
     for todo in (
         {"title": "Submit report", "description": "Quarterly numbers", "deadline_at": "2026-12-24T07:00:00"},
-        {"title": "Dentist", "deadline_at": "2026-12-27T23:30:00"},
+        {"title": "Dentist", "deadline_at": "2026-12-27T23:30:00", "completed": True},
         {"title": "Someday: learn the cello"},
     ):
         assert requests.post(f"{api}/api/v1/todos", json=todo, timeout=10).status_code == 201

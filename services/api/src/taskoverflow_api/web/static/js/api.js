@@ -33,9 +33,9 @@ export class ApiError extends Error {
 const listeners = new Set();
 
 /**
- * `listener` is called with {state: "ok"} whenever the API answers, {state: "retrying", reason,
- * attempt, attempts, delayMs} before each retry, and {state: "unreachable", reason} when a request
- * gives up without an answer.
+ * `listener` is called with {state: "ok"} whenever the API answers (anything but 502/503/504),
+ * {state: "retrying", reason, attempt, attempts, delayMs} before each retry, and {state: "gave-up",
+ * reason} when a request ends on a failure that was worth retrying.
  */
 export function onConnectionChange(listener) {
   listeners.add(listener);
@@ -57,7 +57,7 @@ export async function request(method, path, { body, headers = {}, repeatable = m
     if (!(failure instanceof ApiError)) return failure.value;
     const retryable = failure.unreachable || RETRYABLE_STATUSES.has(failure.status);
     if (!retryable || !repeatable || attempt === ATTEMPTS) {
-      if (failure.unreachable) announce({ state: "unreachable", reason: failure.message });
+      if (retryable) announce({ state: "gave-up", reason: failure.message });
       throw failure;
     }
     const delayMs = Math.min(FIRST_DELAY_MS * 2 ** (attempt - 1), MAX_DELAY_MS);

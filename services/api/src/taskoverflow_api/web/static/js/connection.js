@@ -19,7 +19,7 @@ export function setUpConnectionBanner({ root, message, retryButton }, recheck) {
     message.textContent = text;
     retryButton.hidden = !offerRetry;
     root.hidden = false;
-    root.dataset.state = offerRetry ? "unreachable" : "retrying";
+    root.dataset.state = offerRetry ? "gave-up" : "retrying";
   }
 
   function recheckNow() {
@@ -45,7 +45,7 @@ export function setUpConnectionBanner({ root, message, retryButton }, recheck) {
     } else if (change.state === "retrying") {
       const seconds = Math.max(1, Math.round(change.delayMs / 1000));
       show(`${change.reason} Retrying in ${seconds} s (attempt ${change.attempt + 1} of ${change.attempts})…`);
-    } else if (change.state === "unreachable") {
+    } else if (change.state === "gave-up") {
       show(`${change.reason} Trying again in ${RECHECK_MS / 1000} s.`, { offerRetry: true });
       clearTimeout(recheckTimer);
       recheckTimer = setTimeout(recheckNow, RECHECK_MS);
