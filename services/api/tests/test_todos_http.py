@@ -470,7 +470,8 @@ def test_a_chunked_body_of_exactly_one_mib_is_accepted(api: str) -> None:
     assert response.json()["title"] == "Big"
 
 
-@pytest.mark.parametrize("path", ["/", "/api/v1/nope", "/api/v1/todos/1/extra", "/api/v2/todos"])
+# "/" is the web page (services/api/tests/test_web_page.py); anything else outside the API is a JSON 404.
+@pytest.mark.parametrize("path", ["/nope", "/static/nope.js", "/api/v1/nope", "/api/v1/todos/1/extra", "/api/v2/todos"])
 def test_an_unknown_route_is_a_json_404(api: str, path: str) -> None:
     assert_json_error(requests.get(f"{api}{path}", timeout=10), 404)
 
