@@ -9,7 +9,7 @@
  * repeated behind the person's back: the failure is theirs to see and decide on.
  */
 
-export const ATTEMPTS = 5;
+const ATTEMPTS = 5;
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 4000;
 const ATTEMPT_TIMEOUT_MS = 10000;
@@ -53,8 +53,9 @@ export async function request(method, path, { body, headers = {}, repeatable = m
     init.headers["Content-Type"] = "application/json";
   }
   for (let attempt = 1; ; attempt += 1) {
-    const failure = await attemptOnce(path, init);
-    if (!(failure instanceof ApiError)) return failure.value;
+    const outcome = await attemptOnce(path, init);
+    if (!(outcome instanceof ApiError)) return outcome.value;
+    const failure = outcome;
     const retryable = failure.unreachable || RETRYABLE_STATUSES.has(failure.status);
     if (!retryable || !repeatable || attempt === ATTEMPTS) {
       if (retryable) announce({ state: "gave-up", reason: failure.message });
