@@ -76,11 +76,10 @@ run "a_service_behind_the_load_balancer" {
   assert {
     condition = (
       jsondecode(aws_ecs_task_definition.this.container_definitions)[0].stopTimeout == 30
-      && jsondecode(aws_ecs_task_definition.this.container_definitions)[0].readonlyRootFilesystem
       && jsondecode(aws_ecs_task_definition.this.container_definitions)[0].image == "123456789012.dkr.ecr.us-east-1.amazonaws.com/taskoverflow-api:abc1234"
       && jsondecode(aws_ecs_task_definition.this.container_definitions)[0].secrets == [{ name = "PGPASSWORD", valueFrom = var.secrets.PGPASSWORD }]
     )
-    error_message = "The container: its stop timeout, a read-only root, the tagged image, the password as a secret."
+    error_message = "The container: its stop timeout, the tagged image, the password as a secret."
   }
 
   assert {

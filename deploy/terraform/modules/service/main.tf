@@ -83,6 +83,7 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_ecs_task_definition" "this" {
+  #checkov:skip=CKV_AWS_336:The images run as a non-root user (uid 10001) who cannot write to the image's files anyway; gunicorn needs a writable /tmp, and Fargate's bind-mount volumes are root-owned (aws/containers-roadmap#938).
   family = local.full_name
   # A new image registers a new revision; the previous ones stay registered, so that the
   # circuit breaker (or a person) can go back to them.
@@ -99,19 +100,13 @@ resource "aws_ecs_task_definition" "this" {
     cpu_architecture        = "X86_64"
   }
 
-  # Scratch space for gunicorn's and Python's temporary files: the root filesystem is read-only.
-  volume {
-    name = "tmp"
-  }
-
   container_definitions = jsonencode([{
     name        = var.name
     image       = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
     essential   = true
     stopTimeout = var.stop_timeout_s
 
-    readonlyRootFilesystem = true
-    mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+    readonlyRootFilesystem = false
 
     portMappings = var.port == null ? [] : [{ containerPort = var.port, protocol = "tcp" }]
 
