@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -13,6 +14,7 @@ from . import SERVICES
 
 CONFIGURATION = Path(__file__).resolve().parents[4] / "deploy" / "terraform"
 DEFAULT_PLUGIN_MIRROR = "/opt/tf-plugins"
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class TerraformError(RuntimeError):
@@ -67,7 +69,7 @@ class Terraform:
             timeout=timeout or self.timeout,
         )
         if result.returncode != 0:
-            detail = (result.stderr or "") + (result.stdout or "")[-4000:] if capture else ""
+            detail = _COLOUR.sub("", (result.stderr or "") + (result.stdout or "")[-4000:]) if capture else ""
             raise TerraformError(f"terraform {' '.join(args)} failed (exit {result.returncode})\n{detail}".rstrip())
         return result.stdout or ""
 
