@@ -4,7 +4,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PACKAGES := $(wildcard shared/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml)
-
 # Container images: taskoverflow-<service>:<tag>, the tag defaulting to the commit.
 SERVICES := api calendar-worker notifier
 SERVICE  ?=
@@ -16,7 +15,8 @@ MODE     ?= auto
 CHECKOV_VENV := $(VENV)/checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down logs image images test lint typecheck fmt unit-tests bench bench-api bench-pipeline notifications constraints checkov-constraints clean
+.PHONY: help install up down logs image images test lint typecheck fmt unit-tests bench bench-api bench-pipeline notifications constraints checkov-constraints clean \
+        deploy deploy-all rollback terraform
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -79,6 +79,22 @@ notifications: install ## Print what was published to SNS on the local emulator 
 
 constraints: install ## Re-pin every installed version into requirements/constraints.txt
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements/constraints.txt
+
+deploy: install ## Build, push and roll one service on AWS: make deploy SERVICE=calendar-worker [TAG=<git sha>]
+	@test -n "$(SERVICE)" || { echo "usage: make deploy SERVICE=api|calendar-worker|notifier [TAG=<git sha>]" >&2; exit 2; }
+	$(MAKE) image SERVICE=$(SERVICE) TAG=$(TAG)
+	$(BIN)/python -m taskoverflow_deploy $(SERVICE) $(TAG)
+
+deploy-all: install ## The first deploy on AWS, or all three services at once: make deploy-all [TAG=<git sha>]
+	@for service in $(SERVICES); do $(MAKE) image SERVICE=$$service TAG=$(TAG) || exit 1; done
+	$(BIN)/python -m taskoverflow_deploy all $(TAG)
+
+rollback: install ## Run an image already in the repository again: make rollback SERVICE=calendar-worker TAG=<earlier sha>
+	@test -n "$(SERVICE)" -a "$(origin TAG)" = "command line" || { echo "usage: make rollback SERVICE=api|calendar-worker|notifier TAG=<git sha>" >&2; exit 2; }
+	$(BIN)/python -m taskoverflow_deploy $(SERVICE) $(TAG)
+
+terraform: install ## Run terraform in deploy/terraform (a local provider mirror if there is one): make terraform ARGS=plan
+	$(BIN)/python -m taskoverflow_deploy.terraform $(ARGS)
 
 checkov-constraints: install ## Re-pin checkov's own virtualenv into requirements/checkov-constraints.txt
 	{ echo "# Every package of checkov's own virtualenv (.venv/checkov), pinned: \`make checkov-constraints\` regenerates it."; \

@@ -1,0 +1,3 @@
+"""Deploying TaskOverflow to AWS with deploy/terraform: one service at a time, or all three."""
+
+SERVICES = ("api", "calendar-worker", "notifier")
