@@ -167,11 +167,13 @@ def main(argv: list[str] | None = None) -> int:
                     for name, module in SERVICES
                 ]
             )
+            _announce_when_ready(base_url, port)
+            return supervisor.run()
         except BaseException:
+            # Ctrl-C or SIGTERM while starting, or a start that failed: what runs is stopped
+            # (the programs are in sessions of their own, so nothing else would stop them).
             supervisor.stop_now()
             raise
-        _announce_when_ready(base_url, port)
-        return supervisor.run()
 
 
 if __name__ == "__main__":
