@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import os
+import pty
 import shlex
 import signal
 import subprocess
 import sys
+import termios
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +36,7 @@ class Supervised:
 
     proc: subprocess.Popen[bytes]
     log: Path
+    terminal: int | None = None  # the controlling side of its terminal, when it has one
 
     def events(self, event: str, **fields: object) -> list[dict]:
         return events(self.log, event, **fields)
@@ -49,21 +53,47 @@ class Supervised:
         self.proc.send_signal(sig)
         return self.proc.wait(timeout=90)
 
+    def press_ctrl_c(self) -> int:
+        """Ctrl-C typed in its terminal: the terminal signals its whole foreground process group."""
+        assert self.terminal is not None, "started without a terminal"
+        os.write(self.terminal, b"\x03")
+        return self.proc.wait(timeout=90)
+
+
+def _take_the_terminal() -> None:
+    # In the child, a session leader by then: its stdin (a terminal) becomes its controlling terminal.
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
 
 @contextlib.contextmanager
-def supervise(tmp_path: Path, programs: dict[str, str], *, stop_grace: float = 20, **env: str) -> Iterator[Supervised]:
+def supervise(
+    tmp_path: Path, programs: dict[str, str], *, stop_grace: float = 20, terminal: bool = False, **env: str
+) -> Iterator[Supervised]:
+    """The supervisor in a session of its own, with a terminal of its own if asked (as under `make up`)."""
     log = tmp_path / "supervisor.log"
     command = [sys.executable, "-m", "taskoverflow_devstack.supervisor", "--stop-grace", str(stop_grace)]
     command += [f"{name}={program}" for name, program in programs.items()]
     environment = {**os.environ, "LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1", **env}
+    controlling, stdin = pty.openpty() if terminal else (None, subprocess.DEVNULL)
     with open(log, "wb") as output:
         proc = subprocess.Popen(
-            command, env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            env=environment,
+            stdin=stdin,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            # Only an ioctl between fork and exec: safe beside the test session's threads.
+            preexec_fn=_take_the_terminal if terminal else None,
         )
-    supervised = Supervised(proc, log)
+    if terminal:
+        os.close(stdin)
+    supervised = Supervised(proc, log, controlling)
     try:
         yield supervised
     finally:
+        if controlling is not None:
+            os.close(controlling)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
@@ -123,13 +153,17 @@ def gone(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] == "Z"  # a zombie has gone too, only not yet reaped
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT", "Ctrl-C in its terminal"])
 def test_a_stop_signal_drains_a_dramatiq_service_signalled_once(
-    tmp_path: Path, redis_url: str, drain_queue: str, jobs_broker: RedisBroker, stop_signal: signal.Signals
+    tmp_path: Path, redis_url: str, drain_queue: str, jobs_broker: RedisBroker, stop: str
 ) -> None:
     # Given a Dramatiq service under the supervisor, with a job in flight
     with supervise(
-        tmp_path, {"jobs": dramatiq_service(drain_queue)}, BROKER_URL=redis_url, DRAIN_QUEUE=drain_queue
+        tmp_path,
+        {"jobs": dramatiq_service(drain_queue)},
+        terminal=stop.startswith("Ctrl-C"),
+        BROKER_URL=redis_url,
+        DRAIN_QUEUE=drain_queue,
     ) as supervised:
         consuming(supervised)
         job = tmp_path / "job"
@@ -137,9 +171,11 @@ def test_a_stop_signal_drains_a_dramatiq_service_signalled_once(
         wait_until(lambda: (job / "started").exists(), timeout=30, what="the job to start")
 
         # When the supervisor is told to stop
-        status = supervised.stop(stop_signal)
+        status = supervised.press_ctrl_c() if stop.startswith("Ctrl-C") else supervised.stop(signal.Signals[stop])
 
-    # Then the job in flight finished, and the service stopped cleanly
+    # Then the supervisor took it as a stop (the terminal's Ctrl-C is a SIGINT to its process group)
+    assert supervised.events("stopping", signal="SIGTERM" if stop == "SIGTERM" else "SIGINT")
+    # And the job in flight finished, and the service stopped cleanly
     assert (job / "finished").exists()
     assert status == 0
     assert supervised.events("program_stopped", program="jobs", status="exit status 0")
