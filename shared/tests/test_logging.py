@@ -146,3 +146,31 @@ def test_console_format_is_for_people() -> None:
     assert len(lines) == 2
     assert "thing_done" in lines[0] and "count=3" in lines[0] and not lines[0].startswith("{")
     assert "worker started" in lines[1] and "dramatiq" in lines[1]
+
+
+def test_every_line_names_the_service_that_wrote_it() -> None:
+    # Given a process configured as the calendar-worker (several services share one terminal under `make up`)
+    lines = json_lines(
+        """
+        configure_logging("json", service="calendar-worker")
+        structlog.get_logger().info("calendar_built")
+        logging.getLogger("dramatiq").warning("worker started")
+        """
+    )
+
+    # Then its own lines and its libraries' lines both carry the name
+    assert [line["service"] for line in lines] == ["calendar-worker", "calendar-worker"]
+
+
+def test_on_a_console_the_service_is_the_column_after_the_time() -> None:
+    lines = run_logging(
+        """
+        configure_logging("console", service="api")
+        structlog.get_logger().info("request_finished", status=200)
+        logging.getLogger("gunicorn.error").info("booting worker")
+        """
+    )
+
+    for line in lines:
+        timestamp, service, *_ = line.split()
+        assert timestamp.endswith("Z") and service == "api"

@@ -27,8 +27,8 @@ def settings_or_exit(service: str, load: Callable[[], Settings]) -> Settings:
         # The settings are what failed, so only an explicit LOG_FORMAT=json is trusted here: in a
         # container (the images set it) this is one JSON line like every other; at a terminal, a sentence.
         if os.environ.get("LOG_FORMAT", "").strip() == "json":
-            configure_logging("json")
-            log.error("configuration_invalid", service=service, variable=exc.name, error=str(exc))
+            configure_logging("json", service=service)
+            log.error("configuration_invalid", variable=exc.name, error=str(exc))
         else:
             print(f"{service}: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -45,8 +45,9 @@ def migrate_or_exit(service: str, database_url: str) -> None:
         raise SystemExit(1) from None
 
 
-def exec_dramatiq(actors_module: str, *, queue: str, settings: ConsumerServiceSettings) -> NoReturn:
-    """Replace this process with Dramatiq's CLI consuming `queue` only, as the image runs it."""
+def exec_dramatiq(actors_module: str, *, service: str, queue: str, settings: ConsumerServiceSettings) -> NoReturn:
+    """Replace this process with Dramatiq's CLI consuming `queue` only, as the image runs it; its
+    main process's lines carry `service`, as its workers' do."""
     consumer = settings.consumer
     # Dramatiq reads its consumer timeout from the environment, not from a CLI flag.
     os.environ["dramatiq_worker_timeout"] = str(settings.idle_poll_ms)  # noqa: SIM112 - dramatiq reads this lower-case name
@@ -60,6 +61,8 @@ def exec_dramatiq(actors_module: str, *, queue: str, settings: ConsumerServiceSe
             "-m",
             # Dramatiq's own CLI, behind our logging set-up: its main process logs in our format too.
             "taskoverflow_shared.dramatiq_cli",
+            "--service",
+            service,
             actors_module,
             # Only this service's queue: the broker declares every queue it may send to.
             "--queues",

@@ -1,4 +1,5 @@
-"""structlog set-up, once per process: JSON lines off a terminal, console on one, stdlib logs alike."""
+"""structlog set-up, once per process: JSON lines off a terminal, console on one, stdlib logs alike,
+every line naming the service that wrote it."""
 
 from __future__ import annotations
 
@@ -16,31 +17,59 @@ _SHARED_PROCESSORS: list[structlog.typing.Processor] = [
 ]
 
 
+# The longest service name ("calendar-worker"): the console's service column lines up at this width.
+_SERVICE_COLUMN_WIDTH = 15
+
+
+def _bind_service(service: str) -> structlog.typing.Processor:
+    def add_service(logger: Any, method_name: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+        event.setdefault("service", service)
+        return event
+
+    return add_service
+
+
+def _console_renderer() -> structlog.dev.ConsoleRenderer:
+    """structlog's console renderer with the service as the second column, after the time:
+    several services share one terminal under `make up`."""
+    renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    timestamp, *rest = renderer.columns[1:]
+    service = structlog.dev.Column(
+        "service",
+        structlog.dev.KeyValueColumnFormatter(
+            key_style=None, value_style="", reset_style="", value_repr=str, width=_SERVICE_COLUMN_WIDTH
+        ),
+    )
+    renderer.columns = [renderer.columns[0], timestamp, service, *rest]
+    return renderer
+
+
 def _orjson_dumps(event: dict[str, Any], **_kw: Any) -> str:
     # default=str: a stray exception or UUID in a log field must not break logging.
     return orjson.dumps(event, default=str).decode()
 
 
-def configure_logging(log_format: str | None = None, level: str | int = "INFO") -> None:
+def configure_logging(log_format: str | None = None, level: str | int = "INFO", *, service: str | None = None) -> None:
     """Route structlog and stdlib logging (gunicorn, dramatiq, botocore) through one renderer.
 
     `log_format` is "json" or "console"; None picks console on a terminal, JSON elsewhere.
+    `service` ("api", "calendar-worker", ...) goes on every line as `service`, so the lines of
+    several services in one terminal (`make up`) or one log store can be told apart.
     Call it once, at process start, before anything logs.
     """
     if log_format is None:
         log_format = "console" if sys.stderr.isatty() else "json"
     renderer = (
-        structlog.processors.JSONRenderer(serializer=_orjson_dumps)
-        if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        structlog.processors.JSONRenderer(serializer=_orjson_dumps) if log_format == "json" else _console_renderer()
     )
+    shared = [*_SHARED_PROCESSORS, *([_bind_service(service)] if service else [])]
     numeric_level = logging.getLevelName(level) if isinstance(level, str) else level
 
     # Our own lines skip the stdlib machinery: a log line per request is on the API's
     # hot path, and structlog's native logger renders it several times faster.
     structlog.configure(
         processors=[
-            *_SHARED_PROCESSORS,
+            *shared,
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,
             renderer,
@@ -52,7 +81,7 @@ def configure_logging(log_format: str | None = None, level: str | int = "INFO") 
 
     # Libraries' stdlib lines (gunicorn, dramatiq, botocore) come out in the same shape.
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*_SHARED_PROCESSORS, structlog.stdlib.add_logger_name, structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name, structlog.stdlib.ExtraAdder()],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,

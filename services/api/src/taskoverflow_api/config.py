@@ -10,6 +10,9 @@ from pydantic import Field, model_validator
 from taskoverflow_shared.broker import BrokerSettings
 from taskoverflow_shared.settings import ServiceSettings
 
+# Its name on every log line (`service`) and in its error messages.
+SERVICE = "api"
+
 
 def _cores_plus_one() -> int:
     # One more worker than cores: a sync worker waiting on PostgreSQL leaves its core idle.

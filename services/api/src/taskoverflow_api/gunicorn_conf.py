@@ -7,6 +7,7 @@ from typing import Any
 from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 
 from taskoverflow_api.bootstrap import settings
+from taskoverflow_api.config import SERVICE
 from taskoverflow_shared.logging import configure_logging
 
 _settings = settings()
@@ -19,7 +20,7 @@ class StructlogLogger(Logger):  # type: ignore[misc]  # gunicorn ships no type h
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
         # Replaces the handlers gunicorn just installed on its loggers with our one.
-        configure_logging(_settings.log_format, _settings.log_level)
+        configure_logging(_settings.log_format, _settings.log_level, service=SERVICE)
 
 
 logger_class = StructlogLogger

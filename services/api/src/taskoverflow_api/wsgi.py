@@ -6,6 +6,7 @@ from __future__ import annotations
 from taskoverflow_shared.logging import configure_logging
 
 from .bootstrap import bootstrap, settings
+from .config import SERVICE
 
-configure_logging(settings().log_format, settings().log_level)
+configure_logging(settings().log_format, settings().log_level, service=SERVICE)
 app = bootstrap(settings())

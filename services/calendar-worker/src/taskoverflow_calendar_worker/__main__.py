@@ -6,15 +6,16 @@ from taskoverflow_shared.entrypoint import exec_dramatiq, migrate_or_exit, setti
 from taskoverflow_shared.logging import configure_logging
 from taskoverflow_shared.routing import ICAL_QUEUE
 
-from .config import WorkerSettings
+from .config import SERVICE, WorkerSettings
 
 
 def main() -> None:
-    settings = settings_or_exit("calendar-worker", WorkerSettings.from_env)
-    configure_logging(settings.log_format, settings.log_level)
-    migrate_or_exit("calendar-worker", settings.database_url)
+    settings = settings_or_exit(SERVICE, WorkerSettings.from_env)
+    configure_logging(settings.log_format, settings.log_level, service=SERVICE)
+    migrate_or_exit(SERVICE, settings.database_url)
     exec_dramatiq(
         "taskoverflow_calendar_worker.actors",
+        service=SERVICE,
         queue=ICAL_QUEUE,
         settings=settings,
     )

@@ -9,8 +9,8 @@ from __future__ import annotations
 from taskoverflow_shared.logging import configure_logging
 
 from .bootstrap import bootstrap
-from .config import WorkerSettings
+from .config import SERVICE, WorkerSettings
 
 settings = WorkerSettings.from_env()
-configure_logging(settings.log_format, settings.log_level)
+configure_logging(settings.log_format, settings.log_level, service=SERVICE)
 worker = bootstrap(settings)

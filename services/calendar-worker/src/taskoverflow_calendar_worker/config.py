@@ -17,6 +17,9 @@ from taskoverflow_shared.consumer import (
     TimeLimitMs,
 )
 
+# Its name on every log line (`service`) and in its error messages.
+SERVICE = "calendar-worker"
+
 
 def _cores_plus_one() -> int:
     return (os.cpu_count() or 1) + 1

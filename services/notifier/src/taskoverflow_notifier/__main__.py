@@ -6,15 +6,16 @@ from taskoverflow_shared.entrypoint import exec_dramatiq, migrate_or_exit, setti
 from taskoverflow_shared.logging import configure_logging
 from taskoverflow_shared.routing import NOTIFICATIONS_QUEUE
 
-from .config import NotifierSettings
+from .config import SERVICE, NotifierSettings
 
 
 def main() -> None:
-    settings = settings_or_exit("notifier", NotifierSettings.from_env)
-    configure_logging(settings.log_format, settings.log_level)
-    migrate_or_exit("notifier", settings.database_url)
+    settings = settings_or_exit(SERVICE, NotifierSettings.from_env)
+    configure_logging(settings.log_format, settings.log_level, service=SERVICE)
+    migrate_or_exit(SERVICE, settings.database_url)
     exec_dramatiq(
         "taskoverflow_notifier.actors",
+        service=SERVICE,
         queue=NOTIFICATIONS_QUEUE,
         settings=settings,
     )

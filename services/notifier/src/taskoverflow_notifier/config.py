@@ -19,6 +19,9 @@ from taskoverflow_shared.consumer import (
 )
 from taskoverflow_shared.settings import ConfigError, SnsTopicArn
 
+# Its name on every log line (`service`) and in its error messages.
+SERVICE = "notifier"
+
 
 class NotifierConsumerSettings(ConsumerSettings):
     # Publishing waits on SNS, not the CPU: threads serve it well. Ten retries with backoff
