@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import dataclasses
 import enum
 import os
@@ -47,6 +48,9 @@ MAX_BACKOFF_S = 30.0
 # Our entry points' exit status for a configuration error: starting again cannot help.
 CONFIG_ERROR_STATUS = 2
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# How long a stopped program's group may take to vanish after its SIGKILL (the kernel's part).
+GROUP_GONE_TIMEOUT_S = 10.0
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +127,7 @@ class Supervisor:
         # Groups left behind by a program that died (Dramatiq's workers when its main process is
         # killed): SIGTERM at once so they drain, SIGKILL at this deadline.
         self._orphans: dict[int, float] = {}
+        _become_subreaper()
 
     # --- starting ---------------------------------------------------------------------------------
 
@@ -295,13 +300,39 @@ class Supervisor:
             run.ended.set()
             slot.run = None
             self._ended(slot, run)
+        self._reap_adopted()
+
+    def _reap_adopted(self) -> None:
+        """Collect the exit of processes a program left behind, which the kernel hands to us."""
+        runs = {slot.run.pid: slot.run for slot in self._slots if slot.run is not None}
+        while True:
+            # Peek first (WNOWAIT): a program's own main process is its Popen's to collect, status and all.
+            try:
+                exited = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                return
+            if exited is None:
+                return
+            if exited.si_pid in runs:
+                runs.pop(exited.si_pid).proc.poll()  # its end is handled by the next _reap
+                continue
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(exited.si_pid, 0)
+
+    def _wait_group_gone(self, pgid: int) -> None:
+        """After a SIGKILL to group `pgid`: wait (bounded) until none of its processes is left."""
+        deadline = time.monotonic() + GROUP_GONE_TIMEOUT_S
+        while _group_alive(pgid) and time.monotonic() < deadline:
+            self._reap_adopted()
+            time.sleep(0.02)
 
     def _ended(self, slot: _Slot, run: _Run) -> None:
         status = run.proc.returncode
         name = slot.program.name
         if self._phase is not _Phase.RUNNING:
-            # A stop in progress: what its main process left behind goes too.
+            # A stop in progress: what its main process left behind goes too, before the layer below.
             _signal_group(run.pid, signal.SIGKILL)
+            self._wait_group_gone(run.pid)
             log.info("program_stopped", program=name, pid=run.pid, status=_describe(status))
             self._stop_next_layer()
             return
@@ -388,6 +419,8 @@ class Supervisor:
             if force or now >= deadline:
                 _signal_group(pgid, signal.SIGKILL)
                 del self._orphans[pgid]
+                if force:
+                    self._wait_group_gone(pgid)
 
     # --- stopping -----------------------------------------------------------------------------------
 
@@ -431,12 +464,33 @@ class Supervisor:
             slot.run = None
 
 
+def _become_subreaper() -> None:
+    """Have the processes our programs leave behind handed to us, not to PID 1, when their parent dies.
+
+    Dramatiq's and gunicorn's workers outlive a killed main process; as our children they can be
+    waited for, so a program counts as stopped only when its whole group is gone, whatever PID 1 is
+    (in a container it may never collect them, and their zombies would linger in the group).
+    """
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
 def _signal_group(pgid: int, sig: signal.Signals) -> bool:
     """Send `sig` to every process of the group; False when none is left."""
     try:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         return False
+    return True
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
     return True
 
 
