@@ -67,9 +67,10 @@ def build_broker(config: BrokerSettings) -> dramatiq.Broker:
         )
         return sqs
     if scheme in ("redis", "rediss", "unix"):
-        from dramatiq.brokers.redis import RedisBroker
+        from .redis_wakeup import WakingRedisBroker
 
-        return RedisBroker(url=config.url, namespace=config.namespace, middleware=_middleware())  # type: ignore[no-untyped-call]
+        # Dramatiq's Redis broker, with idle consumers woken by each send instead of polling.
+        return WakingRedisBroker(url=config.url, namespace=config.namespace, middleware=_middleware())  # type: ignore[no-untyped-call]
     raise ConfigError("BROKER_URL", f"unsupported scheme {scheme!r}")
 
 

@@ -24,9 +24,9 @@ Threads = Annotated[int, Field(ge=1, le=64)]
 MaxRetries = Annotated[int, Field(ge=0, le=50)]
 BackoffMs = Annotated[int, Field(ge=1, le=MAX_BACKOFF_MS)]
 TimeLimitMs = Annotated[int, Field(ge=1_000)]
-# How long an idle consumer waits between looks at its queue. SQS long-polls for this long (cheap);
-# Redis is polled, and Dramatiq backs off up to this between empty polls, so a short one keeps a
-# message from waiting for a sleeping consumer. None: 1000 on SQS, 10 on Redis.
+# How long an idle consumer waits between looks at its queue. SQS long-polls for this long; on Redis
+# each send wakes an idle consumer at once (redis_wakeup), so this only bounds how late a job is when
+# a wake-up is lost. Either way an idle consumer costs almost nothing. None: 1000.
 IdlePollMs = Annotated[int, Field(ge=10, le=20_000)]
 
 
@@ -68,10 +68,10 @@ class ConsumerServiceSettings(ServiceSettings):
 
     @property
     def idle_poll_ms(self) -> int:
-        """The consumer's idle poll, or the broker's sensible one: 1000 ms on SQS, 10 ms on Redis."""
+        """The consumer's idle poll, or 1000 ms (see IdlePollMs)."""
         if self.consumer.idle_poll_ms is not None:
             return self.consumer.idle_poll_ms
-        return 1_000 if self.broker.is_sqs else 10
+        return 1_000
 
 
 def declare_actor(
