@@ -11,18 +11,12 @@ each program's memory (resident set, summed over its processes). SIGTERM stops i
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from taskoverflow_devstack.json_log import events, wait_for_event
-from taskoverflow_devstack.ports import free_port
+from local_stack import local_stack
 
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -55,49 +49,21 @@ def _tree(root: int) -> dict[int, tuple[int, int, int]]:
 
 
 def measure(broker: str, seconds: float) -> None:
-    state = Path(tempfile.mkdtemp(prefix="taskoverflow-idle-"))
-    log = state / "up.log"
-    env = {
-        **os.environ,
-        "BROKER": broker,
-        "PORT": str(free_port()),
-        "EMULATOR_PORT": str(free_port()),
-        "DEVSTACK_DIR": str(state / "devstack"),
-        "LOG_FORMAT": "json",
-    }
-    for name in ("BROKER_URL", "DATABASE_URL", "AWS_ENDPOINT_URL"):
-        env.pop(name, None)
-    with open(log, "wb") as output:
-        up = subprocess.Popen(
-            [sys.executable, "-m", "taskoverflow_devstack.run_mode", "up", "--mode", "local"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_event(log, "taskoverflow_up", timeout=240)
+    with local_stack(broker) as stack:
         time.sleep(SETTLE_S)
-        names = {record["pid"]: record["program"] for record in events(log, "program_started")}
-        before, started = _tree(up.pid), time.monotonic()
+        root, names = stack.process.pid, stack.programs()
+        before, started = _tree(root), time.monotonic()
         time.sleep(seconds)
-        after, elapsed = _tree(up.pid), time.monotonic() - started
-        cpu: dict[str, float] = defaultdict(float)
-        rss: dict[str, int] = defaultdict(int)
-        for pid, (group, ticks, pages) in after.items():
-            name = names.get(group) or ("supervisor" if group == up.pid else "postgres")
-            cpu[name] += (ticks - before.get(pid, (group, 0, 0))[1]) / TICKS_PER_S / elapsed
-            rss[name] += pages * PAGE_BYTES
-        print(f"idle stack, broker {broker}, {elapsed:.0f} s: {100 * sum(cpu.values()):.1f}% of one core")
-        for name in sorted(cpu, key=cpu.__getitem__, reverse=True):
-            print(f"  {name:16} {100 * cpu[name]:5.1f}%  {rss[name] / 2**20:6.0f} MiB resident")
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            up.send_signal(signal.SIGTERM)
-        try:
-            up.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)
+        after, elapsed = _tree(root), time.monotonic() - started
+    cpu: dict[str, float] = defaultdict(float)
+    rss: dict[str, int] = defaultdict(int)
+    for pid, (group, ticks, pages) in after.items():
+        name = names.get(group) or ("supervisor" if group == root else "postgres")
+        cpu[name] += (ticks - before.get(pid, (group, 0, 0))[1]) / TICKS_PER_S / elapsed
+        rss[name] += pages * PAGE_BYTES
+    print(f"idle stack, broker {broker}, {elapsed:.0f} s: {100 * sum(cpu.values()):.1f}% of one core")
+    for name in sorted(cpu, key=cpu.__getitem__, reverse=True):
+        print(f"  {name:16} {100 * cpu[name]:5.1f}%  {rss[name] / 2**20:6.0f} MiB resident")
 
 
 def main() -> None:
