@@ -94,10 +94,12 @@ def set_up_broker(config: BrokerSettings) -> dramatiq.Broker:
     return broker
 
 
-def send(broker: dramatiq.Broker, message: Message) -> dramatiq.Message[None]:
-    """Enqueue `message` for the actor that consumes its type, without importing that actor."""
+def send(broker: dramatiq.Broker, message: Message, *, delay_ms: int | None = None) -> dramatiq.Message[None]:
+    """Enqueue `message` for the actor that consumes its type, without importing that actor;
+    `delay_ms`: not to be handled before then (SQS counts whole seconds)."""
     queue_name, actor_name = route_of(type(message))
     sent: dramatiq.Message[None] = broker.enqueue(
-        dramatiq.Message(queue_name=queue_name, actor_name=actor_name, args=(to_dict(message),), kwargs={}, options={})
+        dramatiq.Message(queue_name=queue_name, actor_name=actor_name, args=(to_dict(message),), kwargs={}, options={}),
+        delay=delay_ms,
     )
     return sent
