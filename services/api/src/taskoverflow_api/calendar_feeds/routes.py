@@ -55,16 +55,13 @@ def create() -> Response:
     return json_response(body_out, 201, {"Location": feed_url})
 
 
-@blueprint.delete("/<feed_id>")
-def revoke(feed_id: str) -> Response:
+# A UUID only: anything else (a feed's own "<token>.ics") is no feed id, and OPTIONS must not offer DELETE there.
+@blueprint.delete("/<uuid:feed_id>")
+def revoke(feed_id: uuid.UUID) -> Response:
     feeds = _feeds()
     if feeds is None:
         return _unavailable()
-    try:
-        canonical = str(uuid.UUID(feed_id))
-    except ValueError:
-        return error_response(404, "Feed not found")
-    if feeds.revoke(canonical) is None:
+    if feeds.revoke(str(feed_id)) is None:
         return error_response(404, "Feed not found")
     # Revoking twice is revoking: the feed is gone either way.
     return Response(status=204)
