@@ -15,7 +15,7 @@ MODE     ?= auto
 CHECKOV_VENV := $(VENV)/checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down logs image images test lint typecheck fmt unit-tests bench bench-api bench-pipeline notifications constraints checkov-constraints clean \
+.PHONY: help install up down logs image images test lint typecheck fmt unit-tests bench bench-api bench-pipeline bench-feed notifications constraints checkov-constraints clean \
         deploy deploy-all rollback terraform
 
 help: ## List the targets
@@ -66,13 +66,16 @@ fmt: install ## Format the code (ruff) and apply ruff's safe fixes
 unit-tests: install ## Only the fast tests (no servers)
 	$(BIN)/python -m pytest -m "not integration"
 
-bench: bench-api bench-pipeline ## Run every benchmark
+bench: bench-api bench-pipeline bench-feed ## Run every benchmark
 
 bench-api: install ## Benchmark GET /api/v1/todos (10 and 100 todos, concurrency 8)
 	$(BIN)/python bench/api_bench.py
 
 bench-pipeline: install ## Benchmark calendar jobs end to end over Redis (10 and 1,000 todos)
 	$(BIN)/python bench/pipeline_bench.py
+
+bench-feed: install ## Benchmark calendar feeds: 1,000 feeds polled with If-None-Match while todos are edited at 20/s
+	$(BIN)/python bench/feed_bench.py
 
 notifications: install ## Print what was published to SNS on the local emulator (while `make up` runs)
 	$(BIN)/python -m taskoverflow_devstack.notifications

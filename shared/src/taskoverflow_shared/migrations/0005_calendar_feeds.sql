@@ -60,3 +60,17 @@ $$;
 
 CREATE TRIGGER todos_mark_feed_calendars_edited AFTER INSERT OR UPDATE OR DELETE ON todos
     FOR EACH ROW EXECUTE FUNCTION todos_mark_feed_calendars_edited();
+
+-- A poll of a feed: its calendar, without the text when the client's ETag still matches. A PL/pgSQL
+-- function, so that each connection plans the join once, not on every poll (measured: the plain join
+-- spent more time being planned than run, ~20% of the API's time per poll).
+CREATE FUNCTION feed_served(token bytea, client_etags text[])
+RETURNS TABLE (revoked boolean, etag text, changed_at timestamptz, ics text) LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY
+        SELECT f.revoked_at IS NOT NULL, c.etag, c.changed_at,
+               CASE WHEN c.etag = ANY(client_etags) THEN NULL ELSE c.ics END
+        FROM calendar_feeds f JOIN feed_calendars c ON c.id = f.calendar_id
+        WHERE f.token_sha256 = token;
+END
+$$;

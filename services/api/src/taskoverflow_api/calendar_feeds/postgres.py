@@ -52,14 +52,10 @@ class PostgresFeedStore:
         return None if row is None else bool(row[0])
 
     def served(self, token_hash: bytes, if_none_match: Collection[str]) -> ServedCalendar | None:
-        # One round trip; the text is left in the database when the client already has it.
+        # One round trip; the text is left in the database when the client already has it
+        # (feed_served, migration 0005: a function, so the join is planned once per connection).
         with self.db.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                "SELECT f.revoked_at IS NOT NULL, c.etag, c.changed_at,"
-                " CASE WHEN c.etag = ANY(%s) THEN NULL ELSE c.ics END"
-                " FROM calendar_feeds f JOIN feed_calendars c ON c.id = f.calendar_id WHERE f.token_sha256 = %s",
-                (list(if_none_match), token_hash),
-            )
+            cur.execute("SELECT * FROM feed_served(%s, %s::text[])", (token_hash, list(if_none_match)))
             row: tuple[Any, ...] | None = cur.fetchone()
         if row is None:
             return None

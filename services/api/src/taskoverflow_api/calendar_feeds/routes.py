@@ -89,6 +89,7 @@ def serve(token: str) -> Response:
     response = Response(served.ics, status=200, mimetype="text/calendar", headers=headers)
     if served.changed_at is not None:
         response.last_modified = served.changed_at
-    # If-Modified-Since, for clients that send no ETag (make_conditional turns the response into a 304).
-    response.make_conditional(request)
+    if "If-Modified-Since" in request.headers and not if_none_match:
+        # For clients that send a date and no ETag: make_conditional turns the response into a 304.
+        response.make_conditional(request)
     return response
