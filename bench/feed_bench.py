@@ -3,7 +3,7 @@
 Starts its own PostgreSQL and Redis (BENCH_DATABASE_URL / BENCH_REDIS_URL to use others), the API as
 its image runs it and the calendar-worker under Dramatiq's CLI, seeds 10 todos (all due within 30
 days, so every edit touches every feed) and F feeds over four selections, then, with the editor
-running throughout, measures for the same time:
+running throughout, measures for the same time, in alternating slices:
 
 - GET /api/v1/todos (10 todos) at concurrency C, for comparison: requests/s, p99;
 - the feeds, each client taking the next feed in turn and sending the ETag it last saw: polls/s,
@@ -34,7 +34,7 @@ from taskoverflow_devstack.ports import free_port
 from taskoverflow_devstack.services import run_api, run_consumer, service_env, truncate_all
 from taskoverflow_devstack.waiting import wait_until
 
-from http_load import LoadResult, _read_response
+from http_load import LoadResult
 
 SELECTIONS = ({}, {"completed": False}, {"window": 30}, {"completed": False, "window": 365})
 TODOS = 10
@@ -122,9 +122,13 @@ def _staleness(editor: Editor, watcher: Watcher) -> list[float]:
     return out
 
 
-async def _poll(urls: list[str], concurrency: int, warmup_s: float, duration_s: float, conditional: bool) -> LoadResult:
+async def _poll(
+    urls: list[str], concurrency: int, warmup_s: float, duration_s: float, etags: dict[str, str] | None
+) -> LoadResult:
+    """Poll `urls` in turn from `concurrency` keep-alive clients; with `etags`, conditionally (and kept up to date)."""
     parts = urlsplit(urls[0])
-    etags: dict[str, str] = {}
+    conditional = etags is not None
+    etags = {} if etags is None else etags
     cursor = iter(range(1 << 62))
     start = time.perf_counter()
     record_from, stop_at = start + warmup_s, start + warmup_s + duration_s
@@ -177,6 +181,27 @@ async def _read_response_with_etag(reader: asyncio.StreamReader) -> tuple[int, b
     return status, close, etag
 
 
+def _interleaved(
+    todos_url: str, feeds: list[str], args: argparse.Namespace, rounds: int
+) -> tuple[LoadResult, LoadResult]:
+    """The list and the feeds measured in alternating slices, so that the machine's drift (other work,
+    the editor) falls on both alike; one warm-up each first."""
+    etags: dict[str, str] = {}
+    asyncio.run(_poll([todos_url], args.concurrency, 0, args.warmup, None))
+    asyncio.run(_poll(feeds, args.concurrency, 0, args.warmup, etags))
+    total = {"todos": LoadResult([], {}, 0, 0.0), "feeds": LoadResult([], {}, 0, 0.0)}
+    for _ in range(rounds):
+        for name, urls, tags in (("todos", [todos_url], None), ("feeds", feeds, etags)):
+            part = asyncio.run(_poll(urls, args.concurrency, 0, args.duration / rounds, tags))
+            into = total[name]
+            into.latencies_s += part.latencies_s
+            into.errors += part.errors
+            into.duration_s += part.duration_s
+            for status, n in part.statuses.items():
+                into.statuses[status] = into.statuses.get(status, 0) + n
+    return total["todos"], total["feeds"]
+
+
 def _q(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
@@ -192,10 +217,10 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--edits-per-s", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured for each of the two")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating slices the duration is cut into")
     parser.add_argument("--logs", type=Path, help="keep the services' logs in this folder")
     args = parser.parse_args()
-    assert _read_response  # the plain generator's reader: this one also keeps the ETag
 
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="feed-bench-")))
@@ -222,7 +247,8 @@ def main() -> int:
             f"broker: Redis; API and calendar-worker with their defaults (FEED_BUILD_DELAY_MS="
             f"{env.get('FEED_BUILD_DELAY_MS', '500')}); {len(feeds)} feeds over {len(SELECTIONS)} selections, "
             f"{TODOS} todos edited at {args.edits_per_s:g}/s; concurrency {args.concurrency}, "
-            f"warm-up {args.warmup:g} s, measured {args.duration:g} s each; load: python client"
+            f"warm-up {args.warmup:g} s, measured {args.duration:g} s each in {args.rounds} alternating slices;"
+            " load: python client"
         )
         editor, watcher = Editor(base_url, todo_ids, args.edits_per_s), Watcher(feeds[0])
         editor.start()
@@ -230,9 +256,8 @@ def main() -> int:
         time.sleep(1)
         if args.edits_per_s == 0:
             editor.stop.set()
-        todos = asyncio.run(_poll([f"{base_url}/api/v1/todos"], args.concurrency, args.warmup, args.duration, False))
         edits_before, builds_before = len(editor.answered), _builds(worker_log)
-        polls = asyncio.run(_poll(feeds, args.concurrency, args.warmup, args.duration, True))
+        todos, polls = _interleaved(f"{base_url}/api/v1/todos", feeds, args, args.rounds)
         edits, builds = len(editor.answered) - edits_before, _builds(worker_log) - builds_before
         editor.stop.set()
         editor.join()
@@ -250,7 +275,7 @@ def main() -> int:
         print(f"feed polls / list requests: {polls.per_second / todos.per_second:.2f}")
         print(
             f"builds per edit: {builds / max(1, edits):.2f} ({builds} builds of {len(SELECTIONS)} shared calendars"
-            f" for {edits} edits while polling; {builds / max(1, edits) / len(SELECTIONS):.3f} per edit and calendar)"
+            f" for {edits} edits while measuring; {builds / max(1, edits) / len(SELECTIONS):.3f} per edit and calendar)"
         )
         print(
             f"staleness (edit answered -> feed shows it): p50 {_q(stale, 0.5):.0f} ms, p99 {_q(stale, 0.99):.0f} ms,"

@@ -130,10 +130,11 @@ def test_a_burst_of_edits_gives_a_few_builds_not_one_each(stack, clean_database)
         for n in range(1, 101):
             assert session.put(f"{api}/api/v1/todos/{todo['id']}", json={"title": f"edit {n}"}).status_code == 200
 
-    # Then the feed shows the last edit, after far fewer builds than edits
+    # Then the feed shows the last edit, after a handful of builds, not one per edit (one per
+    # FEED_BUILD_DELAY_MS of editing at most, plus one for edits made during a build)
     wait_for_feed(feed["feed_url"], containing="SUMMARY:edit 100\r\n")
     builds = _feed_builds(stack, calendar_id) - builds_before
-    assert 1 <= builds <= 10, builds
+    assert 1 <= builds <= 20, builds
 
 
 def test_feeds_with_the_same_selection_share_one_calendar(stack, clean_database) -> None:

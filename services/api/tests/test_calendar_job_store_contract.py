@@ -138,7 +138,7 @@ def test_delete_leaves_a_job_the_worker_has_started(kit: Kit) -> None:
     if isinstance(kit.jobs, FakeCalendarJobStore):
         kit.jobs.jobs[job.id] = dataclasses.replace(kit.jobs.jobs[job.id], status=JobStatus.STARTED)
     else:
-        conn = psycopg2.connect(kit.jobs.db.url)  # type: ignore[attr-defined]
+        conn = psycopg2.connect(kit.jobs.db.url)
         with conn, conn.cursor() as cur:
             cur.execute("UPDATE calendar_jobs SET status = 'STARTED' WHERE id = %s", (job.id,))
         conn.close()
