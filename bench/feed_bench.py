@@ -11,7 +11,9 @@ running throughout, measures for the same time, in alternating slices:
 
 and prints feed builds per edit (the worker's `feed_calendar_built` lines over the edits made) and
 staleness: from an edit's answer to the first poll of an all-todos feed showing it (a watcher polls
-that feed every 20 ms), p50 and p99. The load generator is Python (about a third of a 2-core machine).
+that feed every 20 ms), p50 and p99. The load comes from wrk when it is installed (`apt-get install
+wrk`; feed_polls.lua keeps each client's ETags), else from a Python client that itself takes about a
+third of a 2-core machine: compare figures from the same generator.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import os
 import re
+import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -35,6 +40,9 @@ from taskoverflow_devstack.services import run_api, run_consumer, service_env, t
 from taskoverflow_devstack.waiting import wait_until
 
 from http_load import LoadResult
+from wrk_load import _ms
+
+SCRIPT = Path(__file__).with_name("feed_polls.lua")
 
 SELECTIONS = ({}, {"completed": False}, {"window": 30}, {"completed": False, "window": 365})
 TODOS = 10
@@ -202,6 +210,62 @@ def _interleaved(
     return total["todos"], total["feeds"]
 
 
+@dataclasses.dataclass
+class Slices:
+    """What alternating wrk runs showed for one target: totals, and each slice's percentiles."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    p50s_ms: list[float] = dataclasses.field(default_factory=list)
+    p99s_ms: list[float] = dataclasses.field(default_factory=list)
+    bad: int = 0
+    not_modified: int = 0
+
+    def add(self, out: str) -> None:
+        done = re.search(r"(\d+) requests in ([\d.]+)(ms|s)", out)
+        assert done is not None, out
+        self.requests += int(done.group(1))
+        self.seconds += float(done.group(2)) / (1000 if done.group(3) == "ms" else 1)
+        self.p50s_ms.append(_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)))
+        self.p99s_ms.append(_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)))
+        non = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+        self.bad += (int(non.group(1)) if non else 0) + errors
+        if found := re.search(r"Not modified: (\d+)", out):
+            self.not_modified += int(found.group(1))
+
+
+def _wrk(url: str, seconds: float, concurrency: int, script_arg: Path | None = None) -> str:
+    # One connection per thread: a feed thread's response is then always to its own last request.
+    command = ["wrk", "-t", str(concurrency), "-c", str(concurrency), "-d", f"{seconds:g}s", "--latency"]
+    if script_arg is not None:
+        command += ["-s", str(SCRIPT), url, "--", str(script_arg)]
+    else:
+        command.append(url)
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def _seed_file(feeds: list[str], path: Path) -> Path:
+    """Each feed's path and the ETag of its calendar now: clients that have polled before."""
+    with requests.Session() as session:
+        current = [session.get(url).headers.get("ETag", "") for url in feeds[: len(SELECTIONS)]]
+    lines = [f"{urlsplit(url).path} {current[n % len(SELECTIONS)]}" for n, url in enumerate(feeds)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _interleaved_wrk(todos_url: str, feeds: list[str], args: argparse.Namespace, tmp: Path) -> tuple[Slices, Slices]:
+    """As _interleaved, with wrk: each slice a run of its own (its clients' ETags seeded first)."""
+    base = feeds[0].split("/api/", 1)[0]
+    _wrk(todos_url, args.warmup, args.concurrency)
+    _wrk(base, args.warmup, args.concurrency, _seed_file(feeds, tmp / "feeds.txt"))
+    todos, polls = Slices(), Slices()
+    for _ in range(args.rounds):
+        todos.add(_wrk(todos_url, args.duration / args.rounds, args.concurrency))
+        polls.add(_wrk(base, args.duration / args.rounds, args.concurrency, _seed_file(feeds, tmp / "feeds.txt")))
+    return todos, polls
+
+
 def _q(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
@@ -219,6 +283,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured for each of the two")
     parser.add_argument("--rounds", type=int, default=5, help="alternating slices the duration is cut into")
+    parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--logs", type=Path, help="keep the services' logs in this folder")
     args = parser.parse_args()
 
@@ -241,6 +306,7 @@ def main() -> int:
         stack.enter_context(run_api(env, log_path=logs / "api.log"))
         worker_log = logs / "worker.log"
         stack.enter_context(run_consumer("taskoverflow_calendar_worker", env, log_path=worker_log))
+        use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk") is not None)
         todo_ids = _seed(base_url, database_url)
         feeds = _create_feeds(base_url, args.feeds)
         print(
@@ -248,7 +314,7 @@ def main() -> int:
             f"{env.get('FEED_BUILD_DELAY_MS', '500')}); {len(feeds)} feeds over {len(SELECTIONS)} selections, "
             f"{TODOS} todos edited at {args.edits_per_s:g}/s; concurrency {args.concurrency}, "
             f"warm-up {args.warmup:g} s, measured {args.duration:g} s each in {args.rounds} alternating slices;"
-            " load: python client"
+            f" load: {'wrk' if use_wrk else 'python client'}"
         )
         editor, watcher = Editor(base_url, todo_ids, args.edits_per_s), Watcher(feeds[0])
         editor.start()
@@ -257,7 +323,10 @@ def main() -> int:
         if args.edits_per_s == 0:
             editor.stop.set()
         edits_before, builds_before = len(editor.answered), _builds(worker_log)
-        todos, polls = _interleaved(f"{base_url}/api/v1/todos", feeds, args, args.rounds)
+        if use_wrk:
+            todos_seen, polls_seen = _interleaved_wrk(f"{base_url}/api/v1/todos", feeds, args, tmp)
+        else:
+            todos, polls = _interleaved(f"{base_url}/api/v1/todos", feeds, args, args.rounds)
         edits, builds = len(editor.answered) - edits_before, _builds(worker_log) - builds_before
         editor.stop.set()
         editor.join()
@@ -266,13 +335,26 @@ def main() -> int:
         watcher.join()
         stale = _staleness(editor, watcher)
         print(f"{'':<24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'304s':>6} {'non-2xx/3xx':>12}")
-        for name, seen in (("GET /api/v1/todos", todos), ("feed polls", polls)):
-            bad = seen.errors + sum(n for status, n in seen.statuses.items() if status not in (200, 304))
-            print(
-                f"{name:<24} {seen.per_second:>8.0f} {seen.percentile_ms(50):>8.2f} {seen.percentile_ms(99):>8.2f}"
-                f" {seen.statuses.get(304, 0) / max(1, seen.requests):>6.0%} {bad:>12}"
-            )
-        print(f"feed polls / list requests: {polls.per_second / todos.per_second:.2f}")
+        rates = []
+        if use_wrk:
+            # wrk gives percentiles, not latencies: the median slice's p50, the worst slice's p99.
+            for name, sliced in (("GET /api/v1/todos", todos_seen), ("feed polls", polls_seen)):
+                rates.append(sliced.requests / sliced.seconds)
+                print(
+                    f"{name:<24} {rates[-1]:>8.0f} {sorted(sliced.p50s_ms)[len(sliced.p50s_ms) // 2]:>8.2f}"
+                    f" {max(sliced.p99s_ms):>8.2f} {sliced.not_modified / max(1, sliced.requests):>6.0%}"
+                    f" {sliced.bad:>12}"
+                )
+        else:
+            for name, seen in (("GET /api/v1/todos", todos), ("feed polls", polls)):
+                bad = seen.errors + sum(n for status, n in seen.statuses.items() if status not in (200, 304))
+                rates.append(seen.per_second)
+                print(
+                    f"{name:<24} {seen.per_second:>8.0f} {seen.percentile_ms(50):>8.2f}"
+                    f" {seen.percentile_ms(99):>8.2f} {seen.statuses.get(304, 0) / max(1, seen.requests):>6.0%}"
+                    f" {bad:>12}"
+                )
+        print(f"feed polls / list requests: {rates[1] / rates[0]:.2f}")
         print(
             f"builds per edit: {builds / max(1, edits):.2f} ({builds} builds of {len(SELECTIONS)} shared calendars"
             f" for {edits} edits while measuring; {builds / max(1, edits) / len(SELECTIONS):.3f} per edit and calendar)"
