@@ -15,7 +15,7 @@ MODE     ?= auto
 CHECKOV_VENV := $(VENV)/checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down logs image images test lint typecheck fmt unit-tests bench bench-api bench-pipeline bench-idle notifications constraints checkov-constraints clean \
+.PHONY: help install up down logs image images test lint typecheck fmt unit-tests bench bench-api bench-pipeline bench-idle bench-compare bench-feed notifications constraints checkov-constraints clean \
         deploy deploy-all rollback terraform
 
 help: ## List the targets
@@ -66,7 +66,7 @@ fmt: install ## Format the code (ruff) and apply ruff's safe fixes
 unit-tests: install ## Only the fast tests (no servers)
 	$(BIN)/python -m pytest -m "not integration"
 
-bench: bench-api bench-pipeline bench-idle ## Run every benchmark
+bench: bench-api bench-pipeline bench-idle bench-feed ## Run every benchmark
 
 bench-api: install ## Benchmark GET /api/v1/todos (10 and 100 todos, concurrency 8)
 	$(BIN)/python bench/api_bench.py
@@ -76,6 +76,12 @@ bench-pipeline: install ## Benchmark calendar jobs end to end over Redis (10 and
 
 bench-idle: install ## What the whole stack (make up, local) costs doing nothing for 60 s: CPU and memory per program, Redis and SQS
 	$(BIN)/python bench/idle_bench.py
+
+bench-compare: install ## TaskOverflow (make up BROKER=redis) against the course's Celery version, side by side: medians of 3 and the ratios (REF_DIR=... for a local copy)
+	$(BIN)/python bench/compare.py
+
+bench-feed: install ## Benchmark calendar feeds: 1,000 feeds polled with If-None-Match while todos are edited at 20/s
+	$(BIN)/python bench/feed_bench.py
 
 notifications: install ## Print what was published to SNS on the local emulator (while `make up` runs)
 	$(BIN)/python -m taskoverflow_devstack.notifications

@@ -1,5 +1,5 @@
-"""The calendar-job endpoints obey the OpenAPI document (schemathesis), against the running stack:
-they need a broker and a worker, which the API-only server of services/api/tests does not have."""
+"""The calendar-job and calendar-feed endpoints obey the OpenAPI document (schemathesis), against the
+running stack: they need a broker and a worker, which the API-only server of services/api/tests does not have."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ CONFIG = schemathesis.Config.from_dict(
     }
 )
 calendar_job_operations = schemathesis.openapi.from_dict(document(), config=CONFIG).include(
-    path_regex=r"^/api/v1/todos/ical"
+    path_regex=r"^/api/v1/(todos/ical|calendar-feeds)"
 )
 
 

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from taskoverflow_shared.messages import (
+    BuildFeedCalendar,
     CalendarJobFinished,
     GenerateCalendar,
     MessageDecodeError,
@@ -69,6 +70,7 @@ def decode_error(cls, body: str) -> MessageDecodeError:
         GenerateCalendar(job_id=JOB_ID, correlation_id="req-7"),
         CalendarJobFinished(job_id=JOB_ID, status="SUCCESS", event_count=0),
         CalendarJobFinished(job_id=JOB_ID, status="FAILURE", error='ValueError: bad, "quoted" 🎉', correlation_id="r"),
+        BuildFeedCalendar(job_id=JOB_ID, correlation_id="req-8"),
     ],
     ids=repr,
 )

@@ -144,8 +144,7 @@ def test_a_filter_the_api_refuses_is_explained_in_its_words(api: str, page: Page
 
 
 def test_subscribe_shows_what_the_api_answered_in_words(api: str, page: Page) -> None:
-    # Given the selection Subscribe will send, and the API's own answer to it
-    # (today no feed endpoint: a 404; once feeds exist, the refusal of a negative window)
+    # Given the selection Subscribe will send, and the API's own answer to it (a negative window is refused)
     api_says = requests.post(f"{api}/api/v1/calendar-feeds", json={"completed": None, "window": -1}, timeout=10)
     assert api_says.status_code >= 400, api_says.text
     page.goto(api)

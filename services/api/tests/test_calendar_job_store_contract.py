@@ -120,3 +120,28 @@ def test_a_missing_job_has_no_status_and_no_result(kit: Kit) -> None:
 
     assert kit.jobs.status(missing) is None
     assert kit.jobs.result(missing) is None
+
+
+def test_delete_cancels_a_pending_job_forgets_a_finished_one_and_leaves_a_running_one(kit: Kit) -> None:
+    pending, _ = create(kit)
+    finished, _ = create(kit)
+    kit.finish(finished.id, "BEGIN:VCALENDAR")
+
+    assert kit.jobs.delete(pending.id) == (JobStatus.PENDING, True)
+    assert kit.jobs.delete(finished.id) == (JobStatus.SUCCESS, True)
+    assert kit.jobs.status(pending.id) is None and kit.jobs.status(finished.id) is None
+    assert kit.jobs.delete(str(uuid.uuid4())) is None
+
+
+def test_delete_leaves_a_job_the_worker_has_started(kit: Kit) -> None:
+    job, _ = create(kit)
+    if isinstance(kit.jobs, FakeCalendarJobStore):
+        kit.jobs.jobs[job.id] = dataclasses.replace(kit.jobs.jobs[job.id], status=JobStatus.STARTED)
+    else:
+        conn = psycopg2.connect(kit.jobs.db.url)
+        with conn, conn.cursor() as cur:
+            cur.execute("UPDATE calendar_jobs SET status = 'STARTED' WHERE id = %s", (job.id,))
+        conn.close()
+
+    assert kit.jobs.delete(job.id) == (JobStatus.STARTED, False)
+    assert kit.jobs.status(job.id).status is JobStatus.STARTED

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
-from taskoverflow_calendar_worker.calendar_builder import PRODID, build_calendar, fold, todo_uid
+from taskoverflow_calendar_worker.calendar_builder import PRODID, build_calendar, fold, ical_duration, todo_uid
 
 BASE_URL = "https://todos.example"
 STAMP = datetime(2024, 5, 1, 12, 30, 15)
@@ -444,3 +444,21 @@ def test_fold_never_leaves_half_an_escape_pair_at_a_line_end(prefix, tokens):
 
     assert "".join(part.removeprefix(" ") if i else part for i, part in enumerate(parts)) == line
     assert [part for part in parts if dangling_backslash(part.removeprefix(" "))] == []
+
+
+def test_a_feed_tells_calendar_apps_how_often_to_poll_and_both_parsers_read_it():
+    ics = build_calendar([make_todo(1)], base_url=BASE_URL, stamp=STAMP, refresh=timedelta(minutes=15)).ics
+
+    calendar = icalendar.Calendar.from_ical(ics)
+    assert calendar["REFRESH-INTERVAL"].to_ical() == b"PT15M"
+    assert str(calendar["X-PUBLISHED-TTL"]) == "PT15M"
+    assert len(IcsCalendarStream.calendar_from_ics(ics).events) == 1
+    assert "REFRESH-INTERVAL" not in build([make_todo(1)]).ics
+
+
+@pytest.mark.parametrize(
+    ("period", "text"),
+    [(timedelta(hours=2), "PT2H"), (timedelta(minutes=90), "PT90M"), (timedelta(seconds=61), "PT61S")],
+)
+def test_a_refresh_period_is_written_in_its_largest_whole_unit(period, text):
+    assert ical_duration(period) == text

@@ -11,6 +11,7 @@ from dramatiq.brokers.stub import StubBroker
 from taskoverflow_calendar_worker.bootstrap import CalendarWorker, bootstrap
 from taskoverflow_calendar_worker.config import WorkerConsumerSettings, WorkerSettings
 from taskoverflow_calendar_worker.fakes import FakeJobStore
+from taskoverflow_calendar_worker.feed_fakes import FakeFeedCalendarStore
 from taskoverflow_devstack.stub_worker import consume_until_idle
 from taskoverflow_shared.broker import BrokerSettings, send
 from taskoverflow_shared.job_status import JobStatus
@@ -39,7 +40,7 @@ def store() -> FakeJobStore:
 
 @pytest.fixture
 def worker(broker: StubBroker, store: FakeJobStore) -> CalendarWorker:
-    return bootstrap(SETTINGS, broker=broker, store=store)
+    return bootstrap(SETTINGS, broker=broker, store=store, feed_store=FakeFeedCalendarStore())
 
 
 def run_until_idle(broker: StubBroker) -> None:

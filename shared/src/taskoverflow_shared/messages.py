@@ -76,6 +76,14 @@ class CalendarJobFinished(Message):
     error: str | None = None
 
 
+class BuildFeedCalendar(Message):
+    """Asks the calendar-worker to rebuild a feed calendar (the calendar every feed with one selection
+    serves). `job_id` is that calendar's id: a rebuild is a job of its own kind, logged like one."""
+
+    TYPE: ClassVar[str] = "build_feed_calendar"
+    VERSION: ClassVar[int] = 1
+
+
 Msg = TypeVar("Msg", bound=Message)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import errors, health, openapi, request_context
+from .calendar_feeds import routes as calendar_feed_routes
 from .calendar_jobs import routes as calendar_job_routes
 from .dependencies import Dependencies, install
 from .todos import routes as todo_routes
@@ -28,6 +29,7 @@ def create_app(dependencies: Dependencies) -> Flask:
     # Before the todos blueprint: /todos/ical must not read as a todo id.
     app.register_blueprint(calendar_job_routes.blueprint)
     app.register_blueprint(todo_routes.blueprint)
+    app.register_blueprint(calendar_feed_routes.blueprint)
     app.register_blueprint(openapi.blueprint)
     # The page for people (not API operations: not in the OpenAPI document).
     app.register_blueprint(web_routes.blueprint)

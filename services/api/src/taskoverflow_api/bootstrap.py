@@ -12,9 +12,11 @@ from flask import Flask
 
 from taskoverflow_shared.broker import send, set_up_broker
 from taskoverflow_shared.db import Database
-from taskoverflow_shared.messages import GenerateCalendar
+from taskoverflow_shared.messages import BuildFeedCalendar, GenerateCalendar
 
 from .app import create_app
+from .calendar_feeds.ports import FeedStore, SendFeedBuild
+from .calendar_feeds.postgres import PostgresFeedStore
 from .calendar_jobs.ports import CalendarJobStore, SendJob
 from .calendar_jobs.postgres import PostgresCalendarJobStore
 from .config import ApiSettings
@@ -35,6 +37,8 @@ def bootstrap(
     todos: TodoStore | None = None,
     calendar_jobs: CalendarJobStore | None = None,
     send_job: SendJob | None = None,
+    feeds: FeedStore | None = None,
+    send_feed_build: SendFeedBuild | None = None,
 ) -> Flask:
     """The app on PostgreSQL (DATABASE_URL) and the broker BROKER_URL names, unless given fakes.
 
@@ -45,10 +49,17 @@ def bootstrap(
         database = Database(settings.database_url, max_connections=settings.db_pool_size)
         todos = todos or PostgresTodoStore(database)
         calendar_jobs = calendar_jobs or PostgresCalendarJobStore(database)
+        feeds = feeds or PostgresFeedStore(database)
     if send_job is None and settings.broker is not None:
         broker = set_up_broker(settings.broker)
 
         def send_job(message: GenerateCalendar) -> None:
             send(broker, message)
 
-    return create_app(Dependencies(settings, todos, calendar_jobs, send_job))
+        # A short delay coalesces a burst of edits into one build (FEED_BUILD_DELAY_MS).
+        delay_ms = settings.feed_build_delay_ms
+
+        def send_feed_build(message: BuildFeedCalendar) -> None:
+            send(broker, message, delay_ms=delay_ms or None)
+
+    return create_app(Dependencies(settings, todos, calendar_jobs, send_job, feeds, send_feed_build))

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from taskoverflow_shared.broker import BrokerSettings
+from taskoverflow_shared.lifecycle import DEFAULT_RESULT_EXPIRES_S, ResultExpiresS
 from taskoverflow_shared.settings import ServiceSettings
 
 # Its name on every log line (`service`) and in its error messages.
@@ -29,6 +30,10 @@ class ApiSettings(ServiceSettings):
     workers: int = Field(default_factory=_cores_plus_one, ge=1, le=64, validation_alias="WEB_CONCURRENCY")
     threads: int = Field(1, ge=1, le=64, validation_alias="GUNICORN_THREADS")
     db_pool_size: int = Field(4, ge=1, le=100, validation_alias="DB_POOL_SIZE")
+    # A finished job's result answers 410 Gone after this (the calendar-worker's clean-up removes it).
+    result_expires_s: ResultExpiresS = Field(DEFAULT_RESULT_EXPIRES_S, validation_alias="RESULT_EXPIRES_S")
+    # How long a feed rebuild waits after the edit that asked for it: the edits of that time share one build.
+    feed_build_delay_ms: int = Field(500, ge=0, le=60_000, validation_alias="FEED_BUILD_DELAY_MS")
     # The todo API runs without a broker; calendar export needs one (without it: 503).
     broker: BrokerSettings | None = None
 

@@ -10,6 +10,7 @@ import dataclasses
 
 from flask import Flask, current_app
 
+from .calendar_feeds.ports import FeedStore, SendFeedBuild
 from .calendar_jobs.ports import CalendarJobStore, SendJob
 from .config import ApiSettings
 from .todos.ports import TodoStore
@@ -24,6 +25,9 @@ class Dependencies:
     calendar_jobs: CalendarJobStore
     # None: no BROKER_URL, calendar export answers 503.
     send_job: SendJob | None
+    # None (tests on fakes, or no BROKER_URL): the feed endpoints answer 503 and edits queue no rebuilds.
+    feeds: FeedStore | None = None
+    send_feed_build: SendFeedBuild | None = None
 
 
 def install(app: Flask, dependencies: Dependencies) -> None:

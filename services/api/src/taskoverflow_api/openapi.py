@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from .calendar_feeds import openapi as calendar_feeds
 from .calendar_jobs import openapi as calendar_jobs
 from .openapi_schema import Components, json_content
 from .responses import json_response
@@ -28,7 +29,7 @@ def _document() -> dict[str, Any]:
         "info": {
             "title": "TaskOverflow API",
             "version": "1.0.0",
-            "description": "Todos (the course's TaskOverflow contract) and asynchronous iCalendar export.",
+            "description": "Todos (the course's TaskOverflow contract), asynchronous iCalendar export and calendar feeds.",
         },
         "paths": _with_uri_too_long(
             {
@@ -41,6 +42,7 @@ def _document() -> dict[str, Any]:
                 },
                 **todos.paths(components),
                 **calendar_jobs.paths(components),
+                **calendar_feeds.paths(components),
                 "/api/v1/openapi.json": {
                     "get": {
                         "summary": "This document",

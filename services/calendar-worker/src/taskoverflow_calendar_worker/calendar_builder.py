@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # Who made the calendar (RFC 5545 §3.7.3): ours, in the formal public identifier form.
@@ -117,11 +117,23 @@ def _event_lines(todo: Mapping[str, Any], todo_url: str, dtstamp: str) -> list[s
     return lines
 
 
-def build_calendar(todos: Iterable[Mapping[str, Any]], *, base_url: str, stamp: datetime) -> BuiltCalendar:
+def ical_duration(period: timedelta) -> str:
+    """A positive RFC 5545 DURATION (§3.3.6) in the largest whole unit: PT15M, PT1H, PT90S."""
+    seconds = max(1, int(period.total_seconds()))
+    for unit, size in (("H", 3600), ("M", 60)):
+        if seconds % size == 0:
+            return f"PT{seconds // size}{unit}"
+    return f"PT{seconds}S"
+
+
+def build_calendar(
+    todos: Iterable[Mapping[str, Any]], *, base_url: str, stamp: datetime, refresh: timedelta | None = None
+) -> BuiltCalendar:
     """One VEVENT per todo with a deadline; todos without one are counted, not placed.
 
     `stamp` becomes every event's DTSTAMP: the moment the todos were snapshotted, so
-    building the same job twice gives the same bytes.
+    building the same job twice gives the same bytes. `refresh` (a feed): how often
+    calendar apps should poll, as RFC 7986's REFRESH-INTERVAL and Microsoft's X-PUBLISHED-TTL.
     """
     dtstamp = _ical_utc(stamp)
     lines = [
@@ -132,6 +144,11 @@ def build_calendar(todos: Iterable[Mapping[str, Any]], *, base_url: str, stamp: 
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{CALENDAR_NAME}",
     ]
+    if refresh is not None:
+        lines += [
+            f"REFRESH-INTERVAL;VALUE=DURATION:{ical_duration(refresh)}",
+            f"X-PUBLISHED-TTL:{ical_duration(refresh)}",
+        ]
     placed = skipped = 0
     for todo in todos:
         if not todo.get("deadline_at"):

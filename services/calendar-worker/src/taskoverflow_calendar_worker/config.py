@@ -16,6 +16,7 @@ from taskoverflow_shared.consumer import (
     Threads,
     TimeLimitMs,
 )
+from taskoverflow_shared.lifecycle import DEFAULT_JOB_ROWS_KEPT_S, DEFAULT_RESULT_EXPIRES_S, ResultExpiresS
 
 # Its name on every log line (`service`) and in its error messages.
 SERVICE = "calendar-worker"
@@ -43,3 +44,11 @@ class WorkerSettings(ConsumerServiceSettings):
     variables (BrokerSettings), and the WORKER_* variables above."""
 
     consumer: WorkerConsumerSettings
+    # The clean-up (housekeeping.py): how often, and what it removes.
+    housekeeping_interval_s: float = Field(300, gt=0, le=86_400, validation_alias="HOUSEKEEPING_INTERVAL_S")
+    result_expires_s: ResultExpiresS = Field(DEFAULT_RESULT_EXPIRES_S, validation_alias="RESULT_EXPIRES_S")
+    job_rows_kept_s: ResultExpiresS = Field(DEFAULT_JOB_ROWS_KEPT_S, validation_alias="JOB_ROWS_KEPT_S")
+    # Feeds: how often calendar apps are asked to poll, and how often a feed with a window is rebuilt
+    # even without edits (todos move into a window as days pass; at least daily, as the issue asks).
+    feed_refresh_s: int = Field(900, ge=60, le=86_400, validation_alias="FEED_REFRESH_INTERVAL_S")
+    feed_window_rebuild_s: int = Field(3_600, ge=1, le=86_400, validation_alias="FEED_WINDOW_REBUILD_S")

@@ -26,8 +26,9 @@ class CalendarJobHandler:
         where the job ends FAILURE with the reason instead."""
         job = self.store.start(message.job_id)
         if job is None:
-            # Nothing to build, and retrying will not make the row appear.
-            log.error("job_not_found")
+            # Nothing to build, and retrying will not make the row appear. Usually a job its client
+            # cancelled (DELETE before it started): the skip the API promised.
+            log.warning("job_not_found", reason="cancelled before it started, or never created")
             return
         if job.finished:
             # A redelivery (SQS is at-least-once): do not rebuild, only finish announcing.

@@ -54,6 +54,16 @@ class FakeCalendarJobStore:
         job = self.jobs.get(job_id)
         return None if job is None else (job.status, self.ics[job_id])
 
+    def delete(self, job_id: str) -> tuple[JobStatus, bool] | None:
+        job = self.jobs.get(job_id)
+        if job is None:
+            return None
+        if job.status in (JobStatus.STARTED, JobStatus.RETRY):
+            return job.status, False
+        del self.jobs[job_id], self.snapshots[job_id], self.ics[job_id]
+        self._keys = {key: kept for key, kept in self._keys.items() if kept != job_id}
+        return job.status, True
+
     def finish(self, job_id: str, ics: str, event_count: int) -> None:
         """What the calendar-worker would do: the job ends SUCCESS with its calendar (a test's Given)."""
         self.jobs[job_id] = dataclasses.replace(

@@ -13,6 +13,10 @@ _JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": 
 
 def paths(components: Components) -> dict[str, Any]:
     not_found = json_content(JobNotFound.__doc__ or "", components.ref(JobNotFound))
+    expired = json_content(
+        "The job ended longer ago than results are kept (RESULT_EXPIRES_S, default 7 days): its result is gone.",
+        components.ref(JobNotFound),
+    )
     return {
         "/api/v1/todos/ical": {
             "post": {
@@ -50,6 +54,23 @@ def paths(components: Components) -> dict[str, Any]:
                 "responses": {
                     "200": json_content(CalendarJobStatus.__doc__ or "", components.ref(CalendarJobStatus)),
                     "404": not_found,
+                    "410": expired,
+                },
+            },
+        },
+        "/api/v1/todos/ical/{job_id}": {
+            "parameters": [_JOB_ID],
+            "delete": {
+                "summary": "Cancel a calendar job that has not started, or forget one that ended",
+                "description": (
+                    "A PENDING job is cancelled (the worker skips it; it is never announced); a finished one is "
+                    "deleted with its result. Either way the job is unknown (404) afterwards."
+                ),
+                "operationId": "deleteCalendarJob",
+                "responses": {
+                    "204": {"description": "Cancelled, or forgotten."},
+                    "404": not_found,
+                    "409": json_content("The job is running (STARTED or RETRY).", components.ref(JobNotFound)),
                 },
             },
         },
@@ -64,6 +85,7 @@ def paths(components: Components) -> dict[str, Any]:
                         "content": {"text/calendar": {"schema": {"type": "string"}}},
                     },
                     "404": not_found,
+                    "410": expired,
                 },
             },
         },

@@ -44,6 +44,11 @@ class CalendarJobStore(Protocol):
         """(status, ics) of a job, or None when there is no such job."""
         ...
 
+    def delete(self, job_id: str) -> tuple[JobStatus, bool] | None:
+        """Cancel a job that has not started, or forget one that finished: (its status, True).
+        A job running (STARTED, RETRY) stays: (its status, False). None when there is no such job."""
+        ...
+
 
 # Sends GenerateCalendar to the calendar-worker (the broker in production); raises when it cannot.
 SendJob = Callable[[GenerateCalendar], None]

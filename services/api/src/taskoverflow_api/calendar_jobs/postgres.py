@@ -92,6 +92,20 @@ class PostgresCalendarJobStore:
             row = cur.fetchone()
         return None if row is None else _job(row)
 
+    def delete(self, job_id: str) -> tuple[JobStatus, bool] | None:
+        # The row lock orders this against the worker's start: either the worker finds no job
+        # (and skips it) or this finds it STARTED (and leaves it).
+        with self.db.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                "WITH job AS (SELECT id, status FROM calendar_jobs WHERE id = %s FOR UPDATE),"
+                " gone AS (DELETE FROM calendar_jobs c USING job"
+                "   WHERE c.id = job.id AND job.status NOT IN %s RETURNING c.id)"
+                " SELECT job.status, gone.id IS NOT NULL FROM job LEFT JOIN gone USING (id)",
+                (job_id, (JobStatus.STARTED.value, JobStatus.RETRY.value)),
+            )
+            row = cur.fetchone()
+        return None if row is None else (JobStatus(row[0]), bool(row[1]))
+
     def result(self, job_id: str) -> tuple[JobStatus, str | None] | None:
         with self.db.connection() as conn, conn.cursor() as cur:
             cur.execute("SELECT status, ics FROM calendar_jobs WHERE id = %s", (job_id,))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -13,8 +14,10 @@ from ..dependencies import dependencies
 from ..request_body import json_body
 from ..request_context import current_request_id
 from ..responses import error_response, json_response
+from ..timestamps import utc_now
 from ..todos.validation import completed_filter, window_filter
 from .models import CalendarJobRequest, idempotency_key
+from .ports import CalendarJob
 from .service import ExportUnavailable, start_calendar_job
 
 blueprint = Blueprint("calendar_jobs", __name__, url_prefix="/api/v1/todos/ical")
@@ -53,12 +56,29 @@ def start() -> Response:
     return json_response({"task_id": started.job.id, "task_url": status_url}, 202, headers)
 
 
+def _expired(job: CalendarJob) -> bool:
+    """A finished job's result is kept RESULT_EXPIRES_S; the worker's clean-up removes it soon after."""
+    expires = timedelta(seconds=dependencies().settings.result_expires_s)
+    return job.finished_at is not None and job.finished_at + expires <= utc_now()
+
+
+def _gone(job: CalendarJob) -> Response:
+    return error_response(
+        410,
+        "Task result expired: results are kept for"
+        f" {dependencies().settings.result_expires_s} s after the job ends; start a new export",
+        task_status=job.status,
+    )
+
+
 @blueprint.get("/<job_id>/status")
 def status(job_id: str) -> Response:
     canonical = _canonical_job_id(job_id)
     job = dependencies().calendar_jobs.status(canonical) if canonical else None
     if job is None:
         return error_response(404, "Task not found")
+    if _expired(job):
+        return _gone(job)
     body: dict[str, Any] = {
         "task_id": job.id,
         "task_status": job.status,
@@ -76,7 +96,11 @@ def status(job_id: str) -> Response:
 @blueprint.get("/<job_id>/result")
 def result(job_id: str) -> Response:
     canonical = _canonical_job_id(job_id)
-    found = dependencies().calendar_jobs.result(canonical) if canonical else None
+    jobs = dependencies().calendar_jobs
+    job = jobs.status(canonical) if canonical else None
+    if job is not None and _expired(job):
+        return _gone(job)
+    found = jobs.result(canonical) if canonical and job is not None else None
     if found is None:
         return error_response(404, "Task not found")
     job_status, ics = found
@@ -88,3 +112,18 @@ def result(job_id: str) -> Response:
         mimetype="text/calendar",
         headers={"Content-Disposition": 'attachment; filename="taskoverflow.ics"'},
     )
+
+
+@blueprint.delete("/<job_id>")
+def delete(job_id: str) -> Response:
+    canonical = _canonical_job_id(job_id)
+    outcome = dependencies().calendar_jobs.delete(canonical) if canonical else None
+    if outcome is None:
+        return error_response(404, "Task not found")
+    job_status, deleted = outcome
+    if not deleted:
+        return error_response(
+            409, "Task is running and cannot be cancelled; delete it once it ends", task_status=job_status
+        )
+    # Not started: cancelled (the worker finds no job and skips it). Finished: forgotten, result and all.
+    return Response(status=204)

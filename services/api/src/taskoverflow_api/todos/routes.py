@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..dependencies import dependencies
+from ..calendar_feeds.rebuilds import queue_feed_rebuilds
+from ..dependencies import Dependencies, dependencies
 from ..request_body import json_body
 from ..responses import error_response, json_response
 from . import validation
@@ -28,23 +29,36 @@ def get_todo(todo_id: int) -> Response:
     return json_response(todo)
 
 
+def _rebuild_feeds(deps: Dependencies) -> None:
+    # The write is committed: a trigger marked the feeds it touched; queue their rebuilds.
+    queue_feed_rebuilds(deps.feeds, deps.send_feed_build)
+
+
 @blueprint.post("")
 def create_todo() -> Response:
     fields = validation.todo_fields(json_body(), creating=True)
-    return json_response(dependencies().todos.create(fields), 201)
+    deps = dependencies()
+    todo = deps.todos.create(fields)
+    _rebuild_feeds(deps)
+    return json_response(todo, 201)
 
 
 @blueprint.put("/<int:todo_id>")
 def update_todo(todo_id: int) -> Response:
     fields = validation.todo_fields(json_body(), creating=False)
-    todo = dependencies().todos.update(todo_id, fields) if validation.todo_id(todo_id) else None
+    deps = dependencies()
+    todo = deps.todos.update(todo_id, fields) if validation.todo_id(todo_id) else None
     if todo is None:
         return error_response(404, "Todo not found")
+    _rebuild_feeds(deps)
     return json_response(todo)
 
 
 @blueprint.delete("/<int:todo_id>")
 def delete_todo(todo_id: int) -> Response:
-    todo = dependencies().todos.delete(todo_id) if validation.todo_id(todo_id) else None
+    deps = dependencies()
+    todo = deps.todos.delete(todo_id) if validation.todo_id(todo_id) else None
+    if todo is not None:
+        _rebuild_feeds(deps)
     # The contract: deleting what is not there is not an error.
     return json_response(todo or {})
