@@ -8,7 +8,10 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from taskoverflow_shared.broker import BrokerSettings
+from taskoverflow_shared.outbox import OutboxSettings
 from taskoverflow_shared.settings import ServiceSettings
+
+from .calendar_jobs.reconciler import ReconcileSettings
 
 # Its name on every log line (`service`) and in its error messages.
 SERVICE = "api"
@@ -31,6 +34,9 @@ class ApiSettings(ServiceSettings):
     db_pool_size: int = Field(4, ge=1, le=100, validation_alias="DB_POOL_SIZE")
     # The todo API runs without a broker; calendar export needs one (without it: 503).
     broker: BrokerSettings | None = None
+    # The outbox relay and the reconciler (they run only with a broker).
+    outbox: OutboxSettings
+    reconcile: ReconcileSettings
 
     @model_validator(mode="before")
     @classmethod

@@ -14,7 +14,7 @@ import requests
 
 from .processes import run_process
 
-TABLES = ("todos", "calendar_jobs", "notifications")
+TABLES = ("todos", "calendar_jobs", "notifications", "outbox")
 # Dramatiq's CLI logs this once its worker processes are consuming.
 CONSUMING = b"ready for action"
 
