@@ -84,10 +84,21 @@ class Reconciler:
                 " WHERE id IN (SELECT id FROM calendar_jobs WHERE status IN %s"
                 f"   AND created_at < {_NOW_UTC} - make_interval(secs => %s)"
                 "   ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED)"
+                # Again outside: a row another reconciler just ended passes the locked subquery's
+                # snapshot, and only this condition is re-checked on its newest version.
+                "  AND status IN %s"
                 " RETURNING id::text, error, correlation_id",
-                (JobStatus.FAILURE.value, reason, _UNFINISHED, self.settings.deadline_s, self.settings.batch_size),
+                (
+                    JobStatus.FAILURE.value,
+                    reason,
+                    _UNFINISHED,
+                    self.settings.deadline_s,
+                    self.settings.batch_size,
+                    _UNFINISHED,
+                ),
             )
-            for job_id, error, correlation_id in cur.fetchall():
+            ended = cur.fetchall()
+            for job_id, error, correlation_id in ended:
                 add_to_outbox(
                     cur,
                     CalendarJobFinished(
@@ -95,7 +106,7 @@ class Reconciler:
                     ),
                 )
                 log.error("job_failed_by_deadline", job_id=job_id, error=error)
-            return int(cur.rowcount)
+            return len(ended)
 
     def _resend_stale(self) -> int:
         with self.db.transaction() as conn, conn.cursor() as cur:
@@ -104,8 +115,18 @@ class Reconciler:
                 " WHERE id IN (SELECT id FROM calendar_jobs WHERE status IN %s"
                 "   AND dispatched_at < now() - make_interval(secs => %s)"
                 "   ORDER BY dispatched_at LIMIT %s FOR UPDATE SKIP LOCKED)"
+                "  AND status IN %s AND dispatched_at < now() - make_interval(secs => %s)"
+                # A job past its deadline is ended (by the next batch), not sent again.
+                f"  AND created_at >= {_NOW_UTC} - make_interval(secs => %s)"
                 " RETURNING id::text, status, correlation_id",
-                (_UNFINISHED, self.settings.resend_after_s, self.settings.batch_size),
+                (
+                    _UNFINISHED,
+                    self.settings.resend_after_s,
+                    self.settings.batch_size,
+                    _UNFINISHED,
+                    self.settings.resend_after_s,
+                    self.settings.deadline_s,
+                ),
             )
             rows = cur.fetchall()
             for job_id, status, correlation_id in rows:
@@ -120,6 +141,7 @@ class Reconciler:
                 " WHERE id IN (SELECT id FROM calendar_jobs WHERE status IN %s AND announced_at IS NULL"
                 f"   AND finished_at < {_NOW_UTC} - make_interval(secs => %s)"
                 "   ORDER BY finished_at LIMIT %s FOR UPDATE SKIP LOCKED)"
+                "  AND announced_at IS NULL"
                 " RETURNING id::text, status, event_count, error, correlation_id",
                 (_FINISHED, self.settings.announce_after_s, self.settings.batch_size),
             )
