@@ -102,3 +102,38 @@ def test_the_app_without_a_broker_answers_503(todos, jobs) -> None:
         503,
         {"error": "Calendar export is not configured on this server (no BROKER_URL)"},
     )
+
+
+def test_a_400_digit_body_window_is_refused_in_json(client, jobs) -> None:
+    # orjson reads a number that long as a float, infinite: the body is refused as not JSON.
+    response = client.post("/api/v1/todos/ical", data=f'{{"window": {"9" * 400}}}', content_type="application/json")
+
+    assert (response.status_code, response.is_json) == (400, True)
+    assert jobs.jobs == {}
+
+
+@pytest.mark.parametrize("window", ["1e308", "2.0", "-0.0", "9" * 19, "-1", "true", '"7"', "1.5"])
+def test_the_body_window_takes_the_list_endpoints_integer_rules(client, jobs, window: str) -> None:
+    response = client.post("/api/v1/todos/ical", data=f'{{"window": {window}}}', content_type="application/json")
+
+    assert response.status_code == 400
+    assert "window" in response.json["error"]
+    assert jobs.jobs == {}
+
+
+@pytest.mark.parametrize("window", ["9" * 400, "2.0", "-0"])
+def test_the_query_window_of_the_job_endpoint_too(client, jobs, window: str) -> None:
+    response = client.post(f"/api/v1/todos/ical?window={window}")
+
+    assert response.status_code == 400
+    assert "window" in response.json["error"]
+    assert jobs.jobs == {}
+
+
+@pytest.mark.parametrize(("window", "days"), [("0", 0), ("30", 30), ("9" * 18, 3_650_000)])
+def test_a_whole_window_is_taken(client, jobs, window: str, days: int) -> None:
+    response = client.post("/api/v1/todos/ical", data=f'{{"window": {window}}}', content_type="application/json")
+
+    assert response.status_code == 202
+    [job_id] = jobs.jobs
+    assert client.get(f"/api/v1/todos/ical/{job_id}/status").status_code == 200
