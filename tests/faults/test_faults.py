@@ -15,6 +15,7 @@ import uuid
 from base64 import b64encode
 
 import dramatiq
+import psycopg2
 import pytest
 import requests
 
@@ -36,10 +37,11 @@ def record(stack: FaultStack, fault: str, counts: Counts) -> None:
             out.write(line + "\n")
 
 
-def assert_the_guarantee(counts: Counts) -> None:
+def assert_the_guarantee(counts: Counts, *, may_announce_twice: int = 0) -> None:
     assert counts.accepted > 0
-    assert (counts.lost, counts.stranded, counts.announced_twice) == (0, 0, 0)
+    assert (counts.lost, counts.stranded) == (0, 0)
     assert counts.ended == counts.announced == counts.accepted
+    assert counts.announced_twice <= may_announce_twice
 
 
 def in_background(work) -> threading.Thread:
@@ -159,7 +161,10 @@ def test_kill_9_of_a_service_mid_load(stack: FaultStack, victim: str) -> None:
     # down, a client could not connect: refused, never accepted)
     counts = stack.count(answers, within=120)
     record(stack, f"kill -9 of the {victim} mid-load", counts)
-    assert_the_guarantee(counts)
+    # A notifier killed after SNS took a publish and before it recorded it publishes that job's end
+    # again once the claim's lease runs out: at least once, at most one per thread it had.
+    at_most_in_flight = int(stack.env["NOTIFY_THREADS"]) if victim == "notifier" else 0
+    assert_the_guarantee(counts, may_announce_twice=at_most_in_flight)
     assert set(counts.refused) <= {0}
 
 
@@ -187,11 +192,12 @@ def _dramatiq_body(args: tuple) -> bytes:
     ).encode()
 
 
+MISSING_JOB = str(uuid.uuid4())
 POISON_MESSAGES = {
     "not a message at all": None,
     "a message whose argument is not a GenerateCalendar": _dramatiq_body(({"type": "nonsense"},)),
     "a GenerateCalendar for a job that does not exist": _dramatiq_body(
-        ({"type": "generate_calendar", "version": 1, "job_id": str(uuid.uuid4())},)
+        ({"type": "generate_calendar", "version": 1, "job_id": MISSING_JOB},)
     ),
 }
 
@@ -233,3 +239,13 @@ def test_poison_is_dead_lettered_within_a_minute_and_jobs_still_run(stack: Fault
     )
     assert_the_guarantee(counts)
     assert len(letters.list(ICAL_QUEUE)) == expected
+
+    # And once the missing job exists (say, restored), `make dlq` re-drives its message and it runs;
+    # what cannot be decoded stays dead-lettered
+    with psycopg2.connect(stack.database_url) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO calendar_jobs (id, todos, todo_count) VALUES (%s, '[]', 0)", (MISSING_JOB,))
+    sent, left = letters.redrive(ICAL_QUEUE)
+    assert (sent, left) == ((2, 2) if stack.kind == "sqs" else (2, 0))
+    wait_until(lambda: stack.job_statuses()[MISSING_JOB] == "SUCCESS", timeout=30, what="the re-driven job built")
+    # The nonsense message is refused again, so it is back in the dead-letter queue beside the rest
+    wait_until(lambda: len(letters.list(ICAL_QUEUE)) == left + 1, timeout=30, what="the nonsense dead-lettered again")

@@ -81,22 +81,36 @@ class SqsDeadLetters:
                     raw = received["Body"].encode()
                 yield DeadLetter(queue, _decode(raw), raw), received["ReceiptHandle"]
 
+    def _show_again(self, url: str, receipts: list[str]) -> None:
+        """Reading hid them (a receive does); what stays must be left as it was found."""
+        for start in range(0, len(receipts), 10):
+            entries = [
+                {"Id": str(i), "ReceiptHandle": receipt, "VisibilityTimeout": 0}
+                for i, receipt in enumerate(receipts[start : start + 10])
+            ]
+            self.sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries)
+
     def list(self, queue: str) -> list[DeadLetter]:
-        return [letter for letter, _ in self._received(queue)]
+        received = list(self._received(queue))
+        self._show_again(self._url(f"{self.namespace}_{queue}_dlq"), [receipt for _, receipt in received])
+        return [letter for letter, _ in received]
 
     def redrive(self, queue: str) -> tuple[int, int]:
         target = self._url(f"{self.namespace}_{queue}")
         dlq = self._url(f"{self.namespace}_{queue}_dlq")
-        sent = left = 0
-        for letter, receipt in self._received(queue):
+        sent = 0
+        kept: list[str] = []
+        # All of them first: a message sent back that fails again must not come round in this same pass.
+        for letter, receipt in list(self._received(queue)):
             if letter.message is None:
-                left += 1
+                kept.append(receipt)
                 continue
             body = b64encode(_fresh(letter.message).encode()).decode()
             self.sqs.send_message(QueueUrl=target, MessageBody=body)
             self.sqs.delete_message(QueueUrl=dlq, ReceiptHandle=receipt)
             sent += 1
-        return sent, left
+        self._show_again(dlq, kept)
+        return sent, len(kept)
 
 
 class RedisDeadLetters:
