@@ -22,7 +22,7 @@ import requests
 
 from taskoverflow_devstack import embedded
 from taskoverflow_devstack.ports import free_port, port_open
-from taskoverflow_devstack.services import CONSUMING, service_env, truncate_all
+from taskoverflow_devstack.services import CONSUMING, service_env
 from taskoverflow_devstack.waiting import wait_until
 from taskoverflow_shared.provisioning import provision_queues, provision_topic
 
@@ -265,10 +265,6 @@ class FaultStack:
         for service in reversed(self.services):
             service.terminate()
         self.broker.stop()
-
-    def reset(self) -> None:
-        """Between tests: an empty database (the queues are empty once every job has ended)."""
-        truncate_all(self.database_url)
 
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))

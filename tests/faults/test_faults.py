@@ -126,7 +126,6 @@ def test_broker_hung_during_submissions(stack: FaultStack) -> None:
 
 def test_broker_killed_and_restarted_during_submissions(redis_stack: FaultStack) -> None:
     stack = redis_stack
-    stack.reset()
     # Given 60 submissions under way
     answers: list = []
     load = in_background(lambda: answers.extend(stack.submit(60, threads=4)))

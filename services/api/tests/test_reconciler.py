@@ -1,6 +1,6 @@
 """Reconciliation on a real PostgreSQL: a job waiting too long is sent again, a job past its deadline
-ends FAILURE with the reason and is announced once, a finished job never announced is announced; and
-reconcilers side by side never act on one job twice."""
+ends FAILURE with the reason and is announced once, a finished job whose notification the notifier
+never published is announced again; and reconcilers side by side never act on one job twice."""
 
 from __future__ import annotations
 
@@ -86,23 +86,50 @@ def test_a_job_past_its_deadline_ends_failure_with_the_reason_and_is_announced_o
     ]
 
 
-def test_a_finished_job_never_announced_is_announced_once(database) -> None:
-    unannounced = add_job(database, "SUCCESS", age_s=100, event_count=4, finished_at=None)
+def finished_s_ago(database: Database, job_id: str, seconds: float) -> None:
     with database.connection() as conn, conn.cursor() as cur:
         cur.execute(
-            "UPDATE calendar_jobs SET finished_at = (now() AT TIME ZONE 'UTC') - interval '40 seconds' WHERE id = %s",
-            (unannounced,),
+            "UPDATE calendar_jobs SET finished_at = (now() AT TIME ZONE 'UTC') - make_interval(secs => %s) WHERE id = %s",
+            (seconds, job_id),
         )
-    announced_already = add_job(database, "FAILURE", age_s=100, announced_at="2026-01-01T00:00:00")
+
+
+def published(database: Database, job_id: str, status: str) -> None:
+    """What the notifier records once SNS took the notification."""
+    with database.connection() as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO notifications (job_id, status, published_at, sns_message_id) VALUES (%s, %s, now(), 'm-1')",
+            (job_id, status),
+        )
+
+
+def test_a_finished_job_whose_end_was_never_published_is_announced_again_once_per_interval(database) -> None:
+    # Given a job the worker finished and announced 40 s ago, whose message the broker lost
+    lost = add_job(database, "SUCCESS", age_s=100, event_count=4)
+    finished_s_ago(database, lost, 40)
+    # And one whose notification was published, and one finished just now
+    done = add_job(database, "FAILURE", age_s=100, error="bad")
+    finished_s_ago(database, done, 40)
+    published(database, done, "FAILURE")
+    fresh = add_job(database, "SUCCESS", age_s=10, event_count=1)
+    finished_s_ago(database, fresh, 1)
     reconciler = Reconciler(database, SETTINGS)
 
+    # When reconciliation runs twice in a row
     assert reconciler.reconcile_once().announced == 1
     assert not reconciler.reconcile_once()
 
+    # Then only the lost one was announced again, once (the next try waits announce_after_s)
     assert outbox(database) == [
-        CalendarJobFinished(job_id=unannounced, status="SUCCESS", event_count=4, correlation_id="req-1")
+        CalendarJobFinished(job_id=lost, status="SUCCESS", event_count=4, correlation_id="req-1")
     ]
-    assert job(database, announced_already)[2] is True
+    assert job(database, lost)[2] is True
+
+    # And once the notifier has published it, it is left alone for good
+    published(database, lost, "SUCCESS")
+    with database.connection() as conn, conn.cursor() as cur:
+        cur.execute("UPDATE calendar_jobs SET announced_at = announced_at - interval '1 hour' WHERE id = %s", (lost,))
+    assert not reconciler.reconcile_once()
 
 
 def test_reconcilers_side_by_side_act_on_each_job_once(database) -> None:

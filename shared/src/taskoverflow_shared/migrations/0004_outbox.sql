@@ -21,8 +21,9 @@ CREATE INDEX outbox_unsent ON outbox (next_attempt_at) WHERE sent_at IS NULL;
 -- waited too long since then.
 ALTER TABLE calendar_jobs ADD COLUMN dispatched_at timestamptz NOT NULL DEFAULT now();
 
--- What the reconciler reads: the jobs not finished, and the finished ones not announced.
+-- What the reconciler reads: the jobs not finished, and the recently finished ones (whose
+-- notification it looks for in `notifications`).
 CREATE INDEX calendar_jobs_unfinished ON calendar_jobs (created_at)
     WHERE status IN ('PENDING', 'STARTED', 'RETRY');
-CREATE INDEX calendar_jobs_unannounced ON calendar_jobs (finished_at)
-    WHERE announced_at IS NULL AND status IN ('SUCCESS', 'FAILURE');
+CREATE INDEX calendar_jobs_finished ON calendar_jobs (finished_at)
+    WHERE status IN ('SUCCESS', 'FAILURE');

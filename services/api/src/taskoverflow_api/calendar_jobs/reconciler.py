@@ -6,7 +6,8 @@ several API processes and replicas never act on one job twice:
   GenerateCalendar again (through the outbox; the worker is idempotent);
 - a job still not finished `deadline_s` after it was asked for ends FAILURE with the reason, and
   its CalendarJobFinished goes into the outbox in the same transaction: announced once;
-- a finished job whose end was never announced (the worker lost the broker just then) is announced.
+- a finished job whose end the notifier has not recorded publishing (the worker lost the broker just
+  then, or the broker lost the message) is announced again.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ log = structlog.get_logger(__name__)
 _UNFINISHED = (JobStatus.PENDING.value, JobStatus.STARTED.value, JobStatus.RETRY.value)
 _FINISHED = (JobStatus.SUCCESS.value, JobStatus.FAILURE.value)
 _NOW_UTC = "(now() AT TIME ZONE 'UTC')"
+# How far back a finished job's missing notification is looked for.
+_ANNOUNCE_WINDOW = "1 day"
 
 
 class ReconcileSettings(EnvironmentSettings):
@@ -39,7 +42,8 @@ class ReconcileSettings(EnvironmentSettings):
     resend_after_s: float = Field(330, ge=0.1, validation_alias="RECONCILE_RESEND_AFTER_S")
     # The guarantee's bound: a job not finished this long after it was asked for ends FAILURE.
     deadline_s: float = Field(1_800, ge=1, validation_alias="JOB_DEADLINE_S")
-    # A finished job the worker has not announced after this long is announced by the reconciler.
+    # A finished job the notifier has not published this long after it finished (or after the last
+    # announcement) is announced again by the reconciler.
     announce_after_s: float = Field(60, ge=0.1, validation_alias="RECONCILE_ANNOUNCE_AFTER_S")
     batch_size: int = Field(500, ge=1, le=10_000, validation_alias="RECONCILE_BATCH_SIZE")
 
@@ -135,15 +139,25 @@ class Reconciler:
             return len(rows)
 
     def _announce_unannounced(self) -> int:
+        # "Announced" is proven by the notifier's record of the publish, not by the worker's having
+        # sent the message: a broker can lose what it accepted (Redis killed within its AOF second).
+        # announced_at is the last time an announcement went out, so each job is sent again at most
+        # once per announce_after_s; the notifier's claim keeps a duplicate from publishing twice.
+        unpublished = (
+            f"status IN %(finished)s AND finished_at < {_NOW_UTC} - make_interval(secs => %(after)s)"
+            f" AND finished_at > {_NOW_UTC} - interval '{_ANNOUNCE_WINDOW}'"
+            f" AND (announced_at IS NULL OR announced_at < {_NOW_UTC} - make_interval(secs => %(after)s))"
+            " AND NOT EXISTS (SELECT 1 FROM notifications n"
+            "   WHERE n.job_id = calendar_jobs.id AND n.status = calendar_jobs.status AND n.published_at IS NOT NULL)"
+        )
         with self.db.transaction() as conn, conn.cursor() as cur:
             cur.execute(
                 "UPDATE calendar_jobs SET announced_at = date_trunc('second', now() AT TIME ZONE 'UTC')"
-                " WHERE id IN (SELECT id FROM calendar_jobs WHERE status IN %s AND announced_at IS NULL"
-                f"   AND finished_at < {_NOW_UTC} - make_interval(secs => %s)"
-                "   ORDER BY finished_at LIMIT %s FOR UPDATE SKIP LOCKED)"
-                "  AND announced_at IS NULL"
+                f" WHERE id IN (SELECT id FROM calendar_jobs WHERE {unpublished}"
+                "   ORDER BY finished_at LIMIT %(batch)s FOR UPDATE SKIP LOCKED)"
+                f"  AND {unpublished}"
                 " RETURNING id::text, status, event_count, error, correlation_id",
-                (_FINISHED, self.settings.announce_after_s, self.settings.batch_size),
+                {"finished": _FINISHED, "after": self.settings.announce_after_s, "batch": self.settings.batch_size},
             )
             rows = cur.fetchall()
             for job_id, status, event_count, error, correlation_id in rows:
