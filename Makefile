@@ -15,7 +15,7 @@ MODE     ?= auto
 CHECKOV_VENV := $(VENV)/checkov
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down logs image images test lint typecheck fmt unit-tests bench bench-api bench-pipeline bench-idle bench-compare bench-feed notifications constraints checkov-constraints clean \
+.PHONY: help install up down logs image images test lint typecheck fmt unit-tests bench bench-api bench-pipeline bench-idle bench-compare bench-feed notifications dlq constraints checkov-constraints clean \
         deploy deploy-all rollback terraform
 
 help: ## List the targets
@@ -85,6 +85,12 @@ bench-feed: install ## Benchmark calendar feeds: 1,000 feeds polled with If-None
 
 notifications: install ## Print what was published to SNS on the local emulator (while `make up` runs)
 	$(BIN)/python -m taskoverflow_devstack.notifications
+
+# The services' own variables (BROKER_URL, QUEUE_NAMESPACE, AWS_*); beside `make up` on SQS, the local emulator.
+dlq: install ## List dead-lettered messages (SQS or Redis); make dlq ARGS="redrive [--queue ical]" sends them back
+	AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL-$$( [ -n "$$AWS_ACCESS_KEY_ID" ] || echo http://127.0.0.1:4566 )} \
+	AWS_ACCESS_KEY_ID=$${AWS_ACCESS_KEY_ID-test} AWS_SECRET_ACCESS_KEY=$${AWS_SECRET_ACCESS_KEY-test} \
+	$(BIN)/python -m taskoverflow_shared.dlq $(ARGS)
 
 constraints: install ## Re-pin every installed version into requirements/constraints.txt
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements/constraints.txt

@@ -34,5 +34,10 @@ def stack_url(stack) -> str:
 @calendar_job_operations.parametrize()
 @settings(deadline=None)
 def test_every_calendar_job_response_conforms_to_the_document(case: schemathesis.Case, stack_url: str) -> None:
+    # JSON Schema cannot tell 2.0 from 2 (both are "integer"), so schemathesis sends 4691828.0 as a
+    # valid window; the API refuses a window written as a float (the list endpoint's rule, tested in
+    # services/api/tests/test_calendar_job_start.py). Here such a window goes as the integer it equals.
+    if isinstance(case.body, dict) and isinstance(case.body.get("window"), float) and case.body["window"].is_integer():
+        case.body["window"] = int(case.body["window"])
     # No 5xx, documented status codes and content types, bodies valid against their schemas.
     case.call_and_validate(base_url=stack_url)

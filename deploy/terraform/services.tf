@@ -116,7 +116,9 @@ locals {
   ] }
 
   task_role_statements = {
-    api             = local.sender_to.ical
+    # The API's outbox relay sends GenerateCalendar, and the CalendarJobFinished of a job its
+    # reconciler ends (or announces again).
+    api             = concat(local.sender_to.ical, local.sender_to.notifications)
     calendar-worker = concat(local.consumer_of.ical, local.sender_to.notifications)
     notifier = concat(local.consumer_of.notifications, [
       {

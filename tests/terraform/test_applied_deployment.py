@@ -340,7 +340,12 @@ def test_each_task_role_reaches_only_its_own_queues_and_topic(deployment: Deploy
     topic = deployment.outputs["notifications_topic_arn"]
     consume = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility")
     expected = {
-        "api": {("sqs:GetQueueUrl", ical), ("sqs:GetQueueUrl", ical_dlq), ("sqs:SendMessage", ical)},
+        # The outbox relay sends GenerateCalendar, and CalendarJobFinished for what reconciliation ends.
+        "api": {
+            *[("sqs:GetQueueUrl", q) for q in (ical, ical_dlq, notifications, notifications_dlq)],
+            ("sqs:SendMessage", ical),
+            ("sqs:SendMessage", notifications),
+        },
         "calendar-worker": {
             *[("sqs:GetQueueUrl", q) for q in (ical, ical_dlq, notifications, notifications_dlq)],
             *[(a, ical) for a in consume],

@@ -180,9 +180,10 @@ run "each_task_role_names_only_its_own_queues_and_topic" {
   assert {
     condition = (
       toset(flatten([for s in jsondecode(module.service["api"].task_role_policy).Statement : s.Action])) == toset(["sqs:GetQueueUrl", "sqs:SendMessage"])
-      && toset(flatten([for s in jsondecode(module.service["api"].task_role_policy).Statement : s.Resource if contains(s.Action, "sqs:SendMessage")])) == toset([aws_sqs_queue.service["ical"].arn])
+      && toset(flatten([for s in jsondecode(module.service["api"].task_role_policy).Statement : s.Resource if contains(s.Action, "sqs:SendMessage")])) == toset([aws_sqs_queue.service["ical"].arn, aws_sqs_queue.service["notifications"].arn])
+      && !strcontains(module.service["api"].task_role_policy, "sns:")
     )
-    error_message = "The API may only look up and send to the ical queue."
+    error_message = "The API may only look up and send to the ical and notifications queues (its outbox relay sends both)."
   }
 
   assert {

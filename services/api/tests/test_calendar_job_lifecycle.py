@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from taskoverflow_api.bootstrap import bootstrap
-from taskoverflow_api.calendar_jobs.fakes import FakeCalendarJobStore, FakeJobQueue
+from taskoverflow_api.calendar_jobs.fakes import FakeCalendarJobStore, FakeRelay
 from taskoverflow_api.config import ApiSettings
 from taskoverflow_api.timestamps import utc_now
 from taskoverflow_api.todos.fakes import FakeTodoStore
@@ -26,7 +26,7 @@ def jobs() -> FakeCalendarJobStore:
 
 @pytest.fixture
 def client(jobs: FakeCalendarJobStore) -> FlaskClient:
-    return bootstrap(SETTINGS, todos=jobs.todos, calendar_jobs=jobs, send_job=FakeJobQueue()).test_client()
+    return bootstrap(SETTINGS, todos=jobs.todos, calendar_jobs=jobs, wake_relay=FakeRelay()).test_client()
 
 
 def _job(client: FlaskClient) -> str:

@@ -1,6 +1,6 @@
 """The CalendarJobStore contract, run against the in-memory fake and against PostgreSQL: a job holds
-a snapshot of the selected todos, an idempotency key finds its job again, only a PENDING job is
-discarded, and status and result read it back."""
+a snapshot of the selected todos, an idempotency key finds its job again, each new job's message is
+queued in the outbox with it, and status and result read it back."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from taskoverflow_api.todos.postgres import PostgresTodoStore
 from taskoverflow_api.todos.selection import Selection
 from taskoverflow_shared.db import Database
 from taskoverflow_shared.job_status import JobStatus
+from taskoverflow_shared.messages import GenerateCalendar, Message, from_dict
+from taskoverflow_shared.outbox import MESSAGE_TYPES
 
 
 @dataclasses.dataclass
@@ -28,6 +30,8 @@ class Kit:
     jobs: CalendarJobStore
     # What the calendar-worker does at the end: SUCCESS with the .ics.
     finish: Callable[[str, str], None]
+    # The messages waiting in the outbox, oldest first.
+    outbox: Callable[[], list[Message]]
 
 
 def _finish_row(database_url: str) -> Callable[[str, str], None]:
@@ -42,16 +46,28 @@ def _finish_row(database_url: str) -> Callable[[str, str], None]:
     return finish
 
 
+def _outbox_rows(database_url: str) -> Callable[[], list[Message]]:
+    def outbox() -> list[Message]:
+        conn = psycopg2.connect(database_url)
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT message_type, body FROM outbox ORDER BY id")
+            rows = cur.fetchall()
+        conn.close()
+        return [from_dict(MESSAGE_TYPES[message_type], body) for message_type, body in rows]
+
+    return outbox
+
+
 @pytest.fixture(params=["fake", pytest.param("postgres", marks=pytest.mark.integration)])
 def kit(request: pytest.FixtureRequest) -> Iterator[Kit]:
     if request.param == "fake":
         todos = FakeTodoStore()
         jobs = FakeCalendarJobStore(todos)
-        yield Kit(todos, jobs, lambda job_id, ics: jobs.finish(job_id, ics, 0))
+        yield Kit(todos, jobs, lambda job_id, ics: jobs.finish(job_id, ics, 0), lambda: list(jobs.outbox))
         return
     url = request.getfixturevalue("clean_database")
     database = Database(url, max_connections=2)
-    yield Kit(PostgresTodoStore(database), PostgresCalendarJobStore(database), _finish_row(url))
+    yield Kit(PostgresTodoStore(database), PostgresCalendarJobStore(database), _finish_row(url), _outbox_rows(url))
     database.close()
 
 
@@ -95,16 +111,15 @@ def test_the_same_idempotency_key_finds_the_same_job(kit: Kit) -> None:
     assert again == first and other.id != first.id
 
 
-def test_only_a_pending_job_is_discarded(kit: Kit) -> None:
-    pending, _ = create(kit)
-    finished, _ = create(kit)
-    kit.finish(finished.id, "BEGIN:VCALENDAR")
+def test_each_new_job_queues_its_message_once_and_a_replayed_key_queues_none(kit: Kit) -> None:
+    first, _ = create(kit, key="export-1")
+    create(kit, key="export-1")
+    second, _ = create(kit)
 
-    kit.jobs.discard(pending.id)
-    kit.jobs.discard(finished.id)
-
-    assert kit.jobs.status(pending.id) is None
-    assert kit.jobs.status(finished.id).status is JobStatus.SUCCESS
+    assert kit.outbox() == [
+        GenerateCalendar(job_id=first.id, correlation_id="req-1"),
+        GenerateCalendar(job_id=second.id, correlation_id="req-1"),
+    ]
 
 
 def test_a_result_is_the_status_and_the_calendar_once_there_is_one(kit: Kit) -> None:

@@ -249,7 +249,7 @@ def todos_around_now(api: str) -> dict[str, int]:
         ("5", ["past_due", "in_2_days", "in_2_days_done"]),
         ("30", ["past_due", "in_2_days", "in_2_days_done", "in_10_days"]),
         ("99999999999", ["past_due", "in_2_days", "in_2_days_done", "in_10_days", "far_future"]),
-        ("9" * 4000, ["past_due", "in_2_days", "in_2_days_done", "in_10_days", "far_future"]),
+        ("9" * 18, ["past_due", "in_2_days", "in_2_days_done", "in_10_days", "far_future"]),
     ],
 )
 def test_window_keeps_deadlines_within_n_days_including_past_due(
@@ -263,7 +263,7 @@ def test_window_combines_with_completed(api: str, todos_around_now: dict[str, in
     assert list_ids(api, window="5", completed="false") == [todos_around_now["past_due"], todos_around_now["in_2_days"]]
 
 
-@pytest.mark.parametrize("value", ["-1", "abc", "1.5", "", "+3", "٣", "\x00"])
+@pytest.mark.parametrize("value", ["-1", "abc", "1.5", "", "+3", "٣", "\x00", "2.0", "-0.0", "1e308", "9" * 400])
 def test_list_rejects_a_bad_window(api: str, value: str) -> None:
     response = requests.get(todos_url(api), params={"window": value}, timeout=10)
 

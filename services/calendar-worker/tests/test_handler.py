@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+import psycopg2
 import pytest
 
 from taskoverflow_calendar_worker.calendar_builder import build_calendar
+from taskoverflow_calendar_worker.handler import JobNotFound
 from taskoverflow_shared.messages import CalendarJobFinished, GenerateCalendar
 
 TODOS = [
@@ -140,11 +142,44 @@ def test_a_build_error_on_the_last_attempt_fails_the_job_and_announces_it(store,
     assert announced == [CalendarJobFinished(job_id=job_id, status="FAILURE", error=row.error, correlation_id="req-42")]
 
 
-def test_a_missing_job_is_dropped_quietly(store, announced, handler):
-    handler.handle(generate(str(uuid.uuid4())), last_attempt=False)
+def test_a_message_for_a_cancelled_job_is_skipped_without_a_word(store, announced, handler):
+    # Given a job its client cancelled (deleted before it started) after its message went out
+    job_id = str(uuid.uuid4())
+    store.cancelled_ids.add(job_id)
+
+    # When the message arrives, then nothing is raised, built or announced
+    handler.handle(generate(job_id), last_attempt=False)
 
     assert announced == []
     assert store.rows == {}
+
+
+def test_a_message_for_a_missing_job_is_refused_for_the_dead_letter_queue(store, announced, handler):
+    with pytest.raises(JobNotFound):
+        handler.handle(generate(str(uuid.uuid4())), last_attempt=False)
+
+    assert announced == []
+    assert store.rows == {}
+
+
+def test_a_database_outage_spends_no_attempt_and_marks_nothing(store, announced, handler):
+    # Given a job whose store loses the database while the calendar is being stored
+    job_id = store.add(TODOS)
+    outage = psycopg2.OperationalError("server closed the connection unexpectedly")
+
+    def mark_success(*args: object) -> bool:
+        raise outage
+
+    store.mark_success = mark_success
+
+    # When the worker handles it, even on its last attempt
+    with pytest.raises(psycopg2.OperationalError):
+        handler.handle(generate(job_id), last_attempt=True)
+
+    # Then the outage goes up for OutageRetries, and the job is neither RETRY nor FAILURE
+    assert store.rows[job_id].status == "STARTED"
+    assert store.rows[job_id].error is None
+    assert announced == []
 
 
 def test_a_delivery_that_loses_the_race_does_not_overwrite_or_announce(store, announced, handler):

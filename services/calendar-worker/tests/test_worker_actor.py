@@ -1,10 +1,12 @@
 """The generate_calendar actor as bootstrap wires it, on Dramatiq's stub broker with a real worker:
 retries until the last attempt, which ends the job FAILURE and announces it once; an undecodable
-message fails its job and is dead-lettered without retries."""
+message fails its job and is dead-lettered without retries, and so is one for a job that does not
+exist; a database outage spends no retry."""
 
 from __future__ import annotations
 
 import dramatiq
+import psycopg2
 import pytest
 from dramatiq.brokers.stub import StubBroker
 
@@ -14,6 +16,7 @@ from taskoverflow_calendar_worker.fakes import FakeJobStore
 from taskoverflow_calendar_worker.feed_fakes import FakeFeedCalendarStore
 from taskoverflow_devstack.stub_worker import consume_until_idle
 from taskoverflow_shared.broker import BrokerSettings, send
+from taskoverflow_shared.broker import stub_broker as new_stub_broker
 from taskoverflow_shared.job_status import JobStatus
 from taskoverflow_shared.messages import CalendarJobFinished, GenerateCalendar, from_actor_arguments
 from taskoverflow_shared.routing import GENERATE_CALENDAR_ACTOR, ICAL_QUEUE, NOTIFICATIONS_QUEUE
@@ -95,3 +98,39 @@ def test_an_undecodable_message_fails_its_job_and_is_dead_lettered_without_retri
     assert "version" in row.error
     assert [m.args[0]["job_id"] for m in broker.dead_letters] == [job_id]
     assert [m.status for m in announced(broker)] == ["FAILURE"]
+
+
+def test_a_message_for_a_job_that_does_not_exist_is_dead_lettered_at_once(worker, broker, store) -> None:
+    send(broker, GenerateCalendar(job_id="00000000-0000-4000-8000-000000000000"))
+    run_until_idle(broker)
+
+    [dead] = broker.dead_letters
+    assert dead.options.get("retries", 0) == 0
+    assert announced(broker) == []
+
+
+def test_a_database_outage_longer_than_every_retry_neither_spends_them_nor_dead_letters(store) -> None:
+    # Given a worker whose database refuses the first 2 x MAX_RETRIES + 1 deliveries
+    broker = new_stub_broker(outage_max_backoff_ms=5)
+    bootstrap(SETTINGS, broker=broker, store=store, feed_store=FakeFeedCalendarStore())
+    job_id = store.add([TODO])
+    start, refusals = store.start, []
+
+    def start_while_the_database_is_away(started_id: str):
+        if len(refusals) <= 2 * MAX_RETRIES:
+            refusals.append(started_id)
+            raise psycopg2.OperationalError("could not connect to server: Connection refused")
+        return start(started_id)
+
+    store.start = start_while_the_database_is_away
+
+    # When its message is processed until the queue is idle
+    send(broker, GenerateCalendar(job_id=job_id))
+    run_until_idle(broker)
+
+    # Then it was delivered through the outage, and built once the database was back
+    assert len(refusals) == 2 * MAX_RETRIES + 1
+    assert (store.rows[job_id].status, store.rows[job_id].attempts) == (JobStatus.SUCCESS, 1)
+    assert [m.status for m in announced(broker)] == ["SUCCESS"]
+    assert broker.dead_letters == []
+    broker.close()

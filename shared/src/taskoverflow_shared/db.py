@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Iterator
 from importlib import resources
+from typing import Any
 
 import psycopg2
 import psycopg2.extensions
@@ -19,6 +20,18 @@ log = structlog.get_logger(__name__)
 # so two API processes starting together apply each migration once.
 _MIGRATION_LOCK_ID = 640_064_001
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+# Bounded waits: a server that is away fails a connect in seconds, a statement stuck behind a lock
+# or a sick disk is cancelled, both well under gunicorn's 30 s worker timeout. TCP keepalives find
+# a peer that vanished without closing (libpq ignores them on a unix socket).
+CONNECT_TIMEOUT_S = 3
+STATEMENT_TIMEOUT_MS = 10_000
+_BOUNDED: dict[str, Any] = {
+    "connect_timeout": CONNECT_TIMEOUT_S,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+}
 
 
 class Database:
@@ -28,8 +41,16 @@ class Database:
     round trip: most API calls are one statement); `transaction()` for several at once.
     """
 
-    def __init__(self, url: str, *, min_connections: int = 1, max_connections: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        min_connections: int = 1,
+        max_connections: int = 10,
+        statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
+    ) -> None:
         self.url = url
+        self._options = f"-c statement_timeout={statement_timeout_ms}"
         # psycopg2's pool keeps at most `min_connections` idle and closes the rest when they come
         # back: 0 would mean a new connection per request (measured: ~5x fewer list requests/s).
         self._size = (min_connections, max_connections)
@@ -44,7 +65,9 @@ class Database:
         if self._pool is None:
             with self._pool_lock:
                 if self._pool is None:
-                    self._pool = psycopg2.pool.ThreadedConnectionPool(*self._size, dsn=self.url)
+                    self._pool = psycopg2.pool.ThreadedConnectionPool(
+                        *self._size, dsn=self.url, options=self._options, **_BOUNDED
+                    )
         return self._pool
 
     @contextlib.contextmanager
@@ -93,7 +116,8 @@ def _migrations() -> list[tuple[int, str, str]]:
 def migrate(url: str) -> list[int]:
     """Apply the migrations not yet applied, in order; returns the versions applied now."""
     applied_now: list[int] = []
-    conn = psycopg2.connect(url)
+    # No statement timeout: a migration may rightly take long; the connect is bounded.
+    conn = psycopg2.connect(url, **_BOUNDED)
     try:
         conn.autocommit = True
         with conn.cursor() as cur:

@@ -9,7 +9,10 @@ from pydantic import Field, model_validator
 
 from taskoverflow_shared.broker import BrokerSettings
 from taskoverflow_shared.lifecycle import DEFAULT_RESULT_EXPIRES_S, ResultExpiresS
+from taskoverflow_shared.outbox import OutboxSettings
 from taskoverflow_shared.settings import ServiceSettings
+
+from .calendar_jobs.reconciler import ReconcileSettings
 
 # Its name on every log line (`service`) and in its error messages.
 SERVICE = "api"
@@ -36,6 +39,9 @@ class ApiSettings(ServiceSettings):
     feed_build_delay_ms: int = Field(500, ge=0, le=60_000, validation_alias="FEED_BUILD_DELAY_MS")
     # The todo API runs without a broker; calendar export needs one (without it: 503).
     broker: BrokerSettings | None = None
+    # The outbox relay and the reconciler (they run only with a broker).
+    outbox: OutboxSettings
+    reconcile: ReconcileSettings
 
     @model_validator(mode="before")
     @classmethod

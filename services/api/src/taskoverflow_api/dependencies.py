@@ -7,11 +7,12 @@ A new store or port gets a field here, its real adapter in bootstrap.py, and a f
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from flask import Flask, current_app
 
-from .calendar_feeds.ports import FeedStore, SendFeedBuild
-from .calendar_jobs.ports import CalendarJobStore, SendJob
+from .calendar_feeds.ports import FeedStore
+from .calendar_jobs.ports import CalendarJobStore, WakeRelay
 from .config import ApiSettings
 from .todos.ports import TodoStore
 
@@ -24,10 +25,11 @@ class Dependencies:
     todos: TodoStore
     calendar_jobs: CalendarJobStore
     # None: no BROKER_URL, calendar export answers 503.
-    send_job: SendJob | None
+    wake_relay: WakeRelay | None
+    # Readiness checks by name (health.py): each answers, or raises, within its own bound.
+    readiness: dict[str, Callable[[], None]] = dataclasses.field(default_factory=dict)
     # None (tests on fakes, or no BROKER_URL): the feed endpoints answer 503 and edits queue no rebuilds.
     feeds: FeedStore | None = None
-    send_feed_build: SendFeedBuild | None = None
 
 
 def install(app: Flask, dependencies: Dependencies) -> None:

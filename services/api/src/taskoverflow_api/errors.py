@@ -35,9 +35,11 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers["Allow"] = ", ".join(allowed)
         return response
 
+    # InterfaceError too: a pooled connection the server closed under it ("connection already closed").
     @app.errorhandler(psycopg2.OperationalError)
-    def database_unavailable(exc: psycopg2.OperationalError) -> Response:
-        log.error("database_unavailable", error=str(exc).strip())
+    @app.errorhandler(psycopg2.InterfaceError)
+    def database_unavailable(exc: psycopg2.Error) -> Response:
+        log.error("database_unavailable", error=f"{type(exc).__name__}: {str(exc).strip()}")
         return error_response(503, "Database unavailable, try again later")
 
     @app.errorhandler(Exception)

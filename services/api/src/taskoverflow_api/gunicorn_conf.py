@@ -8,6 +8,7 @@ from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 
 from taskoverflow_api.bootstrap import settings
 from taskoverflow_api.config import SERVICE
+from taskoverflow_api.gunicorn_errors import install as install_json_errors
 from taskoverflow_shared.logging import configure_logging
 
 _settings = settings()
@@ -33,7 +34,10 @@ accesslog = None
 # Several APIs may run on one machine (tests, benchmarks): no shared control socket.
 control_socket_disable = True
 # gunicorn's largest: a long but honest query string is served. Past it gunicorn itself answers
-# 414 (in HTML, before the API sees the request); the OpenAPI document says so.
+# 414 (in JSON: gunicorn_errors.py, before the API sees the request); the OpenAPI document says so.
 limit_request_line = 8190
 graceful_timeout = 20
 timeout = 30
+
+# Its own refusals (414, 431, 400) answered in JSON like every other error.
+install_json_errors()

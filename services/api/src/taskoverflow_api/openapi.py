@@ -13,7 +13,7 @@ from flask import Blueprint, Response
 
 from .calendar_feeds import openapi as calendar_feeds
 from .calendar_jobs import openapi as calendar_jobs
-from .openapi_schema import Components, json_content
+from .openapi_schema import Components, error, json_content
 from .responses import json_response
 from .todos import openapi as todos
 
@@ -56,8 +56,9 @@ def _document() -> dict[str, Any]:
     }
 
 
-# gunicorn refuses a request line over limit_request_line (gunicorn_conf.py) itself, before the API.
-_URI_TOO_LONG = {"description": "The path and query are over 8190 bytes: gunicorn refuses the request (not JSON)."}
+# gunicorn refuses a request line over limit_request_line (gunicorn_conf.py) itself, before the API,
+# in the same JSON as every other error (gunicorn_errors.py).
+_URI_TOO_LONG = error("The path and query are over 8190 bytes: gunicorn refuses the request.")
 
 
 def _with_uri_too_long(paths: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from taskoverflow_shared.actor_context import decoded, is_last_attempt
 from taskoverflow_shared.consumer import ConsumerSettings, declare_actor
 from taskoverflow_shared.messages import GenerateCalendar, MessageDecodeError
 
-from .handler import CalendarJobHandler
+from .handler import CalendarJobHandler, JobNotFound
 
 
 def generate_calendar_body(handler: CalendarJobHandler, *, max_retries: int) -> Callable[..., None]:
@@ -41,6 +41,7 @@ def generate_calendar_body(handler: CalendarJobHandler, *, max_retries: int) -> 
 def declare(
     broker: dramatiq.Broker, handler: CalendarJobHandler, consumer: ConsumerSettings
 ) -> dramatiq.Actor[Any, None]:
-    """The generate_calendar actor on `broker`. An undecodable message is not retried: dead-lettered."""
+    """The generate_calendar actor on `broker`. An undecodable message, or one for a job that does not
+    exist, is not retried: dead-lettered."""
     body = generate_calendar_body(handler, max_retries=consumer.max_retries)
-    return declare_actor(broker, GenerateCalendar, body, consumer, throws=(MessageDecodeError,))
+    return declare_actor(broker, GenerateCalendar, body, consumer, throws=(MessageDecodeError, JobNotFound))

@@ -29,6 +29,7 @@ class FakeJobStore:
 
     def __init__(self) -> None:
         self.rows: dict[str, JobRow] = {}
+        self.cancelled_ids: set[str] = set()
 
     def add(self, todos: list[dict[str, Any]], *, status: JobStatus = JobStatus.PENDING, **fields: Any) -> str:
         """A new job (a test's Given); returns its id."""
@@ -44,6 +45,9 @@ class FakeJobStore:
             return None
         self._update(job_id, status=JobStatus.STARTED, attempts=row.attempts + 1)
         return Job(job_id, JobStatus(row.status), row.todos, row.created_at, row.event_count, row.error, row.announced)
+
+    def cancelled(self, job_id: str) -> bool:
+        return job_id in self.cancelled_ids
 
     def mark_retry(self, job_id: str, reason: str) -> bool:
         return self._update(job_id, status=JobStatus.RETRY, error=reason)

@@ -6,6 +6,7 @@ import time
 
 import structlog
 
+from taskoverflow_shared.infrastructure import is_outage
 from taskoverflow_shared.job_status import FinalStatus, JobStatus, final
 from taskoverflow_shared.messages import CalendarJobFinished, GenerateCalendar
 
@@ -13,6 +14,12 @@ from .calendar_builder import build_calendar
 from .ports import Announce, JobStore
 
 log = structlog.get_logger(__name__)
+
+
+class JobNotFound(Exception):
+    """A message names a job that does not exist and was not cancelled: nothing to build, and
+    retrying will not make the row appear. The actor declares it in `throws`, so the message is
+    dead-lettered for a look."""
 
 
 class CalendarJobHandler:
@@ -26,10 +33,13 @@ class CalendarJobHandler:
         where the job ends FAILURE with the reason instead."""
         job = self.store.start(message.job_id)
         if job is None:
-            # Nothing to build, and retrying will not make the row appear. Usually a job its client
-            # cancelled (DELETE before it started): the skip the API promised.
-            log.warning("job_not_found", reason="cancelled before it started, or never created")
-            return
+            if self.store.cancelled(message.job_id):
+                # Its client cancelled it (DELETE before it started) after its message went out: the
+                # skip the API promised. Nothing to build, nobody to tell.
+                log.info("job_cancelled_skipped")
+                return
+            log.error("job_not_found")
+            raise JobNotFound(f"no calendar job {message.job_id}")
         if job.finished:
             # A redelivery (SQS is at-least-once): do not rebuild, only finish announcing.
             log.info("job_already_finished", status=job.status)
@@ -43,6 +53,10 @@ class CalendarJobHandler:
             built = build_calendar(job.todos, base_url=self.base_url, stamp=job.created_at)
             stored = self.store.mark_success(job.id, built.ics, built.event_count)
         except Exception as exc:
+            if is_outage(exc):
+                # The database is away: not the job's fault, so none of its retries is spent
+                # (OutageRetries sends the message again once it backs off).
+                raise
             self.record_failure(message, exc, last_attempt=last_attempt)
             if not last_attempt:
                 raise

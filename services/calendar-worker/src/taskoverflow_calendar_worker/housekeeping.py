@@ -2,7 +2,7 @@
 tasks, under a PostgreSQL advisory lock):
 
 - a finished job's result (.ics and snapshot) is removed once it expires (RESULT_EXPIRES_S), its row
-  (410 from the API) later (JOB_ROWS_KEPT_S);
+  (410 from the API) later (JOB_ROWS_KEPT_S), and so is the record of a cancelled job;
 - feed calendars that are stale without a build queued (a send that failed, a build whose retries
   ran out), whose queued build is long overdue (a lost message), or that have a window and were
   built longer ago than FEED_WINDOW_REBUILD_S (todos come into a window as time passes) are queued;
@@ -69,6 +69,11 @@ def sweep(db: Database, retention: Retention) -> Swept | None:
             (retention.job_rows_kept_s,),
         )
         deleted = cur.rowcount
+        # A cancelled job's message is long handled (or dead) by then.
+        cur.execute(
+            "DELETE FROM cancelled_calendar_jobs WHERE cancelled_at <= now() - make_interval(secs => %s)",
+            (retention.job_rows_kept_s,),
+        )
         cur.execute(
             f"UPDATE feed_calendars c SET build_queued_at = now() WHERE {_LIVE} AND ("
             "  (build_queued_at IS NULL AND (built_at IS NULL OR edited_at > built_at))"

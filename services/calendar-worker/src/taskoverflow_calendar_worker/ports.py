@@ -37,6 +37,10 @@ class JobStore(Protocol):
         None when there is no such job."""
         ...
 
+    def cancelled(self, job_id: str) -> bool:
+        """Whether the job was cancelled (deleted before it started): its message is to be skipped."""
+        ...
+
     def mark_retry(self, job_id: str, reason: str) -> bool: ...
 
     def mark_success(self, job_id: str, ics: str, event_count: int) -> bool:

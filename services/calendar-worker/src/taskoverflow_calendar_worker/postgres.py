@@ -37,6 +37,12 @@ class PostgresJobStore:
         job_id, status, todos, created_at, event_count, error, announced = row
         return Job(job_id, JobStatus(status), todos, created_at, event_count, error, announced)
 
+    def cancelled(self, job_id: str) -> bool:
+        with self.db.connection() as conn, conn.cursor() as cur:
+            cur.execute("SELECT EXISTS (SELECT 1 FROM cancelled_calendar_jobs WHERE id = %s)", (job_id,))
+            row = cur.fetchone()
+        return bool(row and row[0])
+
     def mark_retry(self, job_id: str, reason: str) -> bool:
         return self._update(job_id, "status = %s, error = %s", (JobStatus.RETRY.value, reason))
 

@@ -14,7 +14,15 @@ import requests
 
 from .processes import run_process
 
-TABLES = ("todos", "calendar_jobs", "notifications", "calendar_feeds", "feed_calendars")
+TABLES = (
+    "todos",
+    "calendar_jobs",
+    "notifications",
+    "outbox",
+    "calendar_feeds",
+    "feed_calendars",
+    "cancelled_calendar_jobs",
+)
 # Dramatiq's CLI logs this once its worker processes are consuming.
 CONSUMING = b"ready for action"
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
-
-from taskoverflow_shared.messages import BuildFeedCalendar
 
 from ..todos.selection import Selection
 
@@ -38,17 +36,8 @@ class FeedStore(Protocol):
         None when no feed has this token."""
         ...
 
-    def queue_stale_builds(self) -> list[str]:
-        """Mark every stale calendar with a live feed and no build queued as queued; their ids.
-
-        The caller sends one BuildFeedCalendar for each: later edits find the build queued and
-        send nothing (coalescing)."""
+    def queue_stale_builds(self, *, delay_s: float, correlation_id: str | None) -> list[str]:
+        """Mark every stale calendar with a live feed and no build queued as queued, and put one
+        BuildFeedCalendar each in the outbox, sent `delay_s` later; their ids. Later edits find the
+        build queued and queue nothing (coalescing)."""
         ...
-
-    def unqueue(self, calendar_id: str) -> None:
-        """The build could not be sent: let the next edit (or the clean-up) queue it again."""
-        ...
-
-
-# Sends BuildFeedCalendar to the calendar-worker (the broker in production); raises when it cannot.
-SendFeedBuild = Callable[[BuildFeedCalendar], None]

@@ -10,6 +10,8 @@ from collections.abc import Collection
 from typing import Any
 
 from taskoverflow_shared.db import Database
+from taskoverflow_shared.messages import BuildFeedCalendar
+from taskoverflow_shared.outbox import add_to_outbox
 
 from ..todos.selection import Selection
 from .ports import ServedCalendar
@@ -62,15 +64,17 @@ class PostgresFeedStore:
         revoked, etag, changed_at, ics = row
         return ServedCalendar(revoked, etag, changed_at, ics)
 
-    def queue_stale_builds(self) -> list[str]:
-        with self.db.connection() as conn, conn.cursor() as cur:
+    def queue_stale_builds(self, *, delay_s: float, correlation_id: str | None) -> list[str]:
+        # The flag and the messages in one transaction: a build marked queued is always on its way.
+        with self.db.transaction() as conn, conn.cursor() as cur:
             cur.execute(
                 "UPDATE feed_calendars c SET build_queued_at = now()"
                 " WHERE build_queued_at IS NULL AND (built_at IS NULL OR edited_at > built_at)"
                 f" AND {_LIVE} RETURNING id::text"
             )
-            return [row[0] for row in cur.fetchall()]
-
-    def unqueue(self, calendar_id: str) -> None:
-        with self.db.connection() as conn, conn.cursor() as cur:
-            cur.execute("UPDATE feed_calendars SET build_queued_at = NULL WHERE id = %s", (calendar_id,))
+            calendar_ids = [row[0] for row in cur.fetchall()]
+            for calendar_id in calendar_ids:
+                add_to_outbox(
+                    cur, BuildFeedCalendar(job_id=calendar_id, correlation_id=correlation_id), delay_s=delay_s
+                )
+        return calendar_ids

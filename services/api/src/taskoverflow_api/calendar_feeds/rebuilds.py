@@ -1,39 +1,27 @@
 """Queueing feed rebuilds after todos changed: one BuildFeedCalendar per stale calendar that has none
-queued. Never fails the request that changed the todos: a rebuild that could not be queued is queued
-again by the next edit, or by the calendar-worker's periodic clean-up."""
+queued, through the outbox (so a broker outage never slows or fails the edit). Never fails the
+request that changed the todos: a rebuild that could not be queued is queued again by the next
+edit, or by the calendar-worker's periodic clean-up."""
 
 from __future__ import annotations
 
 import structlog
 
-from taskoverflow_shared.messages import BuildFeedCalendar
-
 from ..request_context import current_request_id
-from .ports import FeedStore, SendFeedBuild
+from .ports import FeedStore
 
 log = structlog.get_logger(__name__)
 
 
-def queue_feed_rebuilds(feeds: FeedStore | None, send: SendFeedBuild | None) -> int:
+def queue_feed_rebuilds(feeds: FeedStore | None, *, delay_ms: int) -> int:
     """Queue a rebuild of every stale feed calendar; how many were queued."""
-    if feeds is None or send is None:
+    if feeds is None:
         return 0
     try:
-        calendar_ids = feeds.queue_stale_builds()
+        calendar_ids = feeds.queue_stale_builds(delay_s=delay_ms / 1000, correlation_id=current_request_id())
     except Exception as exc:  # noqa: BLE001 - the todo write succeeded; the clean-up queues it later
         log.error("feed_rebuilds_not_queued", error=f"{type(exc).__name__}: {exc}")
         return 0
-    queued = 0
-    for calendar_id in calendar_ids:
-        try:
-            send(BuildFeedCalendar(job_id=calendar_id, correlation_id=current_request_id()))
-            queued += 1
-        except Exception as exc:  # noqa: BLE001 - any broker error: unqueued, so the next edit retries
-            log.error("feed_rebuild_not_sent", calendar_id=calendar_id, error=f"{type(exc).__name__}: {exc}")
-            try:
-                feeds.unqueue(calendar_id)
-            except Exception:
-                log.exception("feed_rebuild_not_unqueued", calendar_id=calendar_id)
-    if queued:
-        log.info("feed_rebuilds_queued", calendars=queued)
-    return queued
+    if calendar_ids:
+        log.info("feed_rebuilds_queued", calendars=len(calendar_ids))
+    return len(calendar_ids)

@@ -45,11 +45,12 @@ def create() -> Response:
     query_window = window_filter(request.args.get("window"))
     selection = body.selection(query_completed=query_completed, query_window=query_window)
     deps = dependencies()
-    if deps.feeds is None or deps.send_feed_build is None:
+    if deps.feeds is None:
         return _unavailable()
     feed_id, token = str(uuid.uuid4()), new_token()
     deps.feeds.create(feed_id, token_hash(token), selection)
-    queue_feed_rebuilds(deps.feeds, deps.send_feed_build)
+    if queue_feed_rebuilds(deps.feeds, delay_ms=0) and deps.wake_relay is not None:
+        deps.wake_relay()  # its first calendar now, not at the relay's next look
     feed_url = f"{deps.settings.public_base_url}/api/v1/calendar-feeds/{token}.ics"
     body_out = {"id": feed_id, "feed_url": feed_url, "webcal_url": _webcal(feed_url)}
     return json_response(body_out, 201, {"Location": feed_url})

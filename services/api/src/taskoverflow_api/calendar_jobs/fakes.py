@@ -1,5 +1,5 @@
-"""An in-memory CalendarJobStore for unit tests, snapshotting a FakeTodoStore; the contract tests hold
-it and PostgresCalendarJobStore to the same cases."""
+"""An in-memory CalendarJobStore for unit tests, snapshotting a FakeTodoStore and keeping its outbox as
+a list; the contract tests hold it and PostgresCalendarJobStore to the same cases."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from taskoverflow_shared.job_status import JobStatus
+from taskoverflow_shared.messages import GenerateCalendar, Message
 
 from ..timestamps import utc_now
 from ..todos.fakes import FakeTodoStore
@@ -28,6 +29,8 @@ class FakeCalendarJobStore:
         self.snapshots: dict[str, list[dict[str, Any]]] = {}
         self.ics: dict[str, str | None] = {}
         self._keys: dict[str, str] = {}
+        # What PostgresCalendarJobStore writes to the outbox table.
+        self.outbox: list[Message] = []
 
     def create(
         self, selection: Selection, *, idempotency_key: str | None, correlation_id: str | None
@@ -39,13 +42,8 @@ class FakeCalendarJobStore:
         self.jobs[job.id], self.snapshots[job.id], self.ics[job.id] = job, snapshot, None
         if idempotency_key is not None:
             self._keys[idempotency_key] = job.id
+        self.outbox.append(GenerateCalendar(job_id=job.id, correlation_id=correlation_id))
         return job, True
-
-    def discard(self, job_id: str) -> None:
-        job = self.jobs.get(job_id)
-        if job is not None and job.status is JobStatus.PENDING:
-            del self.jobs[job_id], self.snapshots[job_id], self.ics[job_id]
-            self._keys = {key: kept for key, kept in self._keys.items() if kept != job_id}
 
     def status(self, job_id: str) -> CalendarJob | None:
         return self.jobs.get(job_id)
@@ -72,14 +70,11 @@ class FakeCalendarJobStore:
         self.ics[job_id] = ics
 
 
-class FakeJobQueue:
-    """Records the messages it was given; set `error` to make the next sends fail as a broker would."""
+class FakeRelay:
+    """Counts how often the relay was woken."""
 
     def __init__(self) -> None:
-        self.sent: list[Any] = []
-        self.error: Exception | None = None
+        self.woken = 0
 
-    def __call__(self, message: Any) -> None:
-        if self.error is not None:
-            raise self.error
-        self.sent.append(message)
+    def __call__(self) -> None:
+        self.woken += 1

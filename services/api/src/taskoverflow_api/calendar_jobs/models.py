@@ -13,7 +13,7 @@ from taskoverflow_shared.job_status import JobStatus
 from ..request_models import RequestModel, ValidationError
 from ..timestamps import Timestamp
 from ..todos.selection import Selection
-from ..todos.validation import MAX_WINDOW_DAYS
+from ..todos.validation import MAX_WINDOW_DAYS, MAX_WINDOW_DIGITS
 
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 _IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
@@ -26,10 +26,12 @@ def _completed(value: Any) -> bool | None:
 
 
 def _window(value: Any) -> int | None:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # JSON has one number type: 30.0 is the integer 30 (JSON Schema agrees)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise ValueError("must be a whole number of days (0 or more)")
+    # The list endpoint's rule, for a JSON number: an integer written as one (not 2.0, -0.0 or 1e308,
+    # which a client's float produced), zero or more, of at most 18 digits.
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**MAX_WINDOW_DIGITS
+    ):
+        raise ValueError(f"must be a whole number of days (0 or more, at most {MAX_WINDOW_DIGITS} digits)")
     return value
 
 
@@ -40,7 +42,9 @@ class CalendarJobRequest(RequestModel):
 
     completed: Annotated[bool | None, BeforeValidator(_completed), WithJsonSchema({"type": ["boolean", "null"]})] = None
     window: Annotated[
-        int | None, BeforeValidator(_window), WithJsonSchema({"type": ["integer", "null"], "minimum": 0})
+        int | None,
+        BeforeValidator(_window),
+        WithJsonSchema({"type": ["integer", "null"], "minimum": 0, "maximum": 10**MAX_WINDOW_DIGITS - 1}),
     ] = None
 
     def selection(self, *, query_completed: bool | None, query_window: int | None) -> Selection:

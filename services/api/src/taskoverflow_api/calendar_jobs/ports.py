@@ -1,4 +1,5 @@
-"""What the calendar-job endpoints need from the outside world: the job store and the job queue."""
+"""What the calendar-job endpoints need from the outside world: the job store (which also queues the
+job's message, in the same transaction) and a way to hurry the relay that sends it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from datetime import datetime
 from typing import Protocol
 
 from taskoverflow_shared.job_status import JobStatus
-from taskoverflow_shared.messages import GenerateCalendar
 
 from ..todos.selection import Selection
 
@@ -30,12 +30,9 @@ class CalendarJobStore(Protocol):
     def create(
         self, selection: Selection, *, idempotency_key: str | None, correlation_id: str | None
     ) -> tuple[CalendarJob, bool]:
-        """A new PENDING job holding a snapshot of the selected todos, or (with an idempotency key
-        seen in the last 24 h) that earlier job. Returns (job, created)."""
-        ...
-
-    def discard(self, job_id: str) -> None:
-        """Forget a job (still PENDING) whose message never reached the queue."""
+        """A new PENDING job holding a snapshot of the selected todos, its GenerateCalendar queued in
+        the outbox in the same transaction; or (with an idempotency key seen in the last 24 h) that
+        earlier job. Returns (job, created)."""
         ...
 
     def status(self, job_id: str) -> CalendarJob | None: ...
@@ -50,5 +47,5 @@ class CalendarJobStore(Protocol):
         ...
 
 
-# Sends GenerateCalendar to the calendar-worker (the broker in production); raises when it cannot.
-SendJob = Callable[[GenerateCalendar], None]
+# Asks the outbox relay to send what was just queued now rather than at its next poll.
+WakeRelay = Callable[[], None]

@@ -1,4 +1,5 @@
-"""The CalendarJobStore on PostgreSQL: create a job with a snapshot made in SQL, read status and result."""
+"""The CalendarJobStore on PostgreSQL: create a job with a snapshot made in SQL and its message in the
+outbox (one transaction), read status and result."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import psycopg2.extras
 
 from taskoverflow_shared.db import Database
 from taskoverflow_shared.job_status import JobStatus
+from taskoverflow_shared.messages import GenerateCalendar
+from taskoverflow_shared.outbox import add_to_outbox
 
 from ..todos.postgres import selection_sql
 from ..todos.selection import Selection
@@ -48,29 +51,27 @@ class PostgresCalendarJobStore:
             correlation_id,
             *params,
         )
-        if idempotency_key is None:
-            # One statement, so no explicit transaction: one round trip.
-            with self.db.connection() as conn, conn.cursor() as cur:
-                cur.execute(insert, insert_params)
-                row = cur.fetchone()
-                assert row is not None  # INSERT ... SELECT of an aggregate always yields one row
-                return _job(row), True
-
+        # The job and its message commit together, or neither does: no job waits for a message
+        # that was never going to be sent, and no message names a job that does not exist.
         with self.db.transaction() as conn, conn.cursor() as cur:
-            earlier = self._by_idempotency_key(cur, idempotency_key)
-            if earlier is not None:
-                return earlier, False
-            # A key older than the window is free again.
-            cur.execute(
-                "UPDATE calendar_jobs SET idempotency_key = NULL WHERE idempotency_key = %s", (idempotency_key,)
-            )
+            if idempotency_key is not None:
+                earlier = self._by_idempotency_key(cur, idempotency_key)
+                if earlier is not None:
+                    return earlier, False
+                # A key older than the window is free again.
+                cur.execute(
+                    "UPDATE calendar_jobs SET idempotency_key = NULL WHERE idempotency_key = %s", (idempotency_key,)
+                )
             cur.execute(insert, insert_params)
             row = cur.fetchone()
             if row is None:  # a concurrent request with the same key won the race
+                assert idempotency_key is not None  # without a key, INSERT ... SELECT of an aggregate yields one row
                 winner = self._by_idempotency_key(cur, idempotency_key)
                 assert winner is not None
                 return winner, False
-            return _job(row), True
+            job = _job(row)
+            add_to_outbox(cur, GenerateCalendar(job_id=job.id, correlation_id=correlation_id))
+            return job, True
 
     @staticmethod
     def _by_idempotency_key(cur: psycopg2.extensions.cursor, key: str) -> CalendarJob | None:
@@ -81,10 +82,6 @@ class PostgresCalendarJobStore:
         )
         row = cur.fetchone()
         return None if row is None else _job(row)
-
-    def discard(self, job_id: str) -> None:
-        with self.db.connection() as conn, conn.cursor() as cur:
-            cur.execute("DELETE FROM calendar_jobs WHERE id = %s AND status = %s", (job_id, JobStatus.PENDING.value))
 
     def status(self, job_id: str) -> CalendarJob | None:
         with self.db.connection() as conn, conn.cursor() as cur:
@@ -99,9 +96,13 @@ class PostgresCalendarJobStore:
             cur.execute(
                 "WITH job AS (SELECT id, status FROM calendar_jobs WHERE id = %s FOR UPDATE),"
                 " gone AS (DELETE FROM calendar_jobs c USING job"
-                "   WHERE c.id = job.id AND job.status NOT IN %s RETURNING c.id)"
+                "   WHERE c.id = job.id AND job.status NOT IN %s RETURNING c.id),"
+                # Cancelled before it started: its message may be queued already; the worker skips it.
+                " tombstone AS (INSERT INTO cancelled_calendar_jobs (id)"
+                "   SELECT gone.id FROM gone JOIN job USING (id) WHERE job.status = %s"
+                "   ON CONFLICT DO NOTHING)"
                 " SELECT job.status, gone.id IS NOT NULL FROM job LEFT JOIN gone USING (id)",
-                (job_id, (JobStatus.STARTED.value, JobStatus.RETRY.value)),
+                (job_id, (JobStatus.STARTED.value, JobStatus.RETRY.value), JobStatus.PENDING.value),
             )
             row = cur.fetchone()
         return None if row is None else (JobStatus(row[0]), bool(row[1]))

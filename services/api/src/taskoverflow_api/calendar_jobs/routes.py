@@ -45,7 +45,7 @@ def start() -> Response:
     deps = dependencies()
     try:
         started = start_calendar_job(
-            deps.calendar_jobs, deps.send_job, selection, idempotency_key=key, correlation_id=current_request_id()
+            deps.calendar_jobs, deps.wake_relay, selection, idempotency_key=key, correlation_id=current_request_id()
         )
     except ExportUnavailable as exc:
         return error_response(503, str(exc))

@@ -1,5 +1,6 @@
-"""Starting a calendar job: snapshot the todos into a new job, then send its message; if the queue
-refuses, the job is discarded, so no job the client never heard of waits PENDING forever."""
+"""Starting a calendar job: snapshot the todos into a new job whose message goes into the outbox in
+the same transaction, then wake the relay. The answer does not wait for the broker: a job accepted
+while the broker is away or hung is sent once it is back (the relay retries)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,14 @@ import dataclasses
 
 import structlog
 
-from taskoverflow_shared.messages import GenerateCalendar
-
 from ..todos.selection import Selection
-from .ports import CalendarJob, CalendarJobStore, SendJob
+from .ports import CalendarJob, CalendarJobStore, WakeRelay
 
 log = structlog.get_logger(__name__)
 
 
 class ExportUnavailable(Exception):
-    """No job was started: calendar export is not configured here, or the job queue refused (503)."""
+    """No job was started: calendar export is not configured here (no broker; 503)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,24 +27,19 @@ class StartedJob:
 
 def start_calendar_job(
     jobs: CalendarJobStore,
-    send: SendJob | None,
+    wake_relay: WakeRelay | None,
     selection: Selection,
     *,
     idempotency_key: str | None,
     correlation_id: str | None,
 ) -> StartedJob:
-    """Create (or, with a known idempotency key, find) the job and send it to the calendar-worker."""
-    if send is None:
+    """Create (or, with a known idempotency key, find) the job, its message queued for the calendar-worker."""
+    if wake_relay is None:
         raise ExportUnavailable("Calendar export is not configured on this server (no BROKER_URL)")
     job, created = jobs.create(selection, idempotency_key=idempotency_key, correlation_id=correlation_id)
     structlog.contextvars.bind_contextvars(job_id=job.id)
     if not created:
         return StartedJob(job, created=False)
-    try:
-        send(GenerateCalendar(job_id=job.id, correlation_id=correlation_id))
-    except Exception as exc:
-        log.error("job_enqueue_failed", error=f"{type(exc).__name__}: {exc}")
-        jobs.discard(job.id)
-        raise ExportUnavailable("The job queue is unavailable; no job was started, try again later") from exc
+    wake_relay()
     log.info("calendar_job_started", todos=job.todo_count, selection=selection.as_dict())
     return StartedJob(job, created=True)

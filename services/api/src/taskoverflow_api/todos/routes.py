@@ -31,7 +31,7 @@ def get_todo(todo_id: int) -> Response:
 
 def _rebuild_feeds(deps: Dependencies) -> None:
     # The write is committed: a trigger marked the feeds it touched; queue their rebuilds.
-    queue_feed_rebuilds(deps.feeds, deps.send_feed_build)
+    queue_feed_rebuilds(deps.feeds, delay_ms=deps.settings.feed_build_delay_ms)
 
 
 @blueprint.post("")
