@@ -119,20 +119,11 @@ def set_up_broker(config: BrokerSettings, *, read_timeout_s: float = MAX_LONG_PO
     return broker
 
 
-def _counts_whole_seconds(broker: dramatiq.Broker) -> bool:
-    return type(broker).__module__.startswith("dramatiq_sqs")
-
-
-def send(broker: dramatiq.Broker, message: Message, *, delay_ms: int | None = None) -> dramatiq.Message[None]:
-    """Enqueue `message` for the actor that consumes its type, without importing that actor;
-    `delay_ms`: not to be handled before then (on SQS rounded up to whole seconds)."""
+def send(broker: dramatiq.Broker, message: Message) -> dramatiq.Message[None]:
+    """Enqueue `message` for the actor that consumes its type, without importing that actor."""
     queue_name, actor_name = route_of(type(message))
-    if delay_ms and _counts_whole_seconds(broker):
-        # dramatiq-sqs floors the delay to seconds: 500 ms would be no delay at all.
-        delay_ms = -(-delay_ms // 1000) * 1000
     sent: dramatiq.Message[None] = broker.enqueue(
-        dramatiq.Message(queue_name=queue_name, actor_name=actor_name, args=(to_dict(message),), kwargs={}, options={}),
-        delay=delay_ms,
+        dramatiq.Message(queue_name=queue_name, actor_name=actor_name, args=(to_dict(message),), kwargs={}, options={})
     )
     return sent
 
