@@ -11,14 +11,13 @@ import uuid
 
 import dramatiq
 import icalendar
-import psycopg2
 import pytest
 import requests
 from ical.calendar_stream import IcsCalendarStream
 
 from taskoverflow_devstack.ports import free_port
 from taskoverflow_devstack.pytest_plugin import E2E_WORKER_SETTINGS, EVERY_STACK
-from taskoverflow_devstack.services import run_api
+from taskoverflow_devstack.services import run_api, sql
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
 from taskoverflow_shared.messages import GenerateCalendar
 from taskoverflow_shared.routing import GENERATE_CALENDAR_ACTOR, ICAL_QUEUE
@@ -41,18 +40,9 @@ def _start_job(api: str, **kwargs) -> dict:
     return response.json()
 
 
-def _sql(database_url: str, statement: str, params: tuple = ()) -> list[tuple]:
-    conn = psycopg2.connect(database_url)
-    with conn, conn.cursor() as cur:
-        cur.execute(statement, params)
-        rows = cur.fetchall() if cur.description else []
-    conn.close()
-    return rows
-
-
 def _insert_job(database_url: str, todos: list) -> str:
     job_id = str(uuid.uuid4())
-    _sql(
+    sql(
         database_url,
         "INSERT INTO calendar_jobs (id, todos, todo_count) VALUES (%s, %s, %s)",
         (job_id, json.dumps(todos), len(todos)),
@@ -140,7 +130,7 @@ def test_an_idempotency_key_returns_the_same_job(stack, clean_database) -> None:
 
     assert again.status_code == 202 and again.json() == first
     assert other["task_id"] != first["task_id"]
-    assert _sql(clean_database, "SELECT count(*) FROM calendar_jobs")[0][0] == 2
+    assert sql(clean_database, "SELECT count(*) FROM calendar_jobs")[0][0] == 2
 
 
 def test_bad_requests_are_refused_and_start_nothing(stack, clean_database) -> None:
@@ -149,7 +139,7 @@ def test_bad_requests_are_refused_and_start_nothing(stack, clean_database) -> No
     assert requests.post(f"{api}/api/v1/todos/ical", json={"colour": "red"}).status_code == 400
     assert requests.post(f"{api}/api/v1/todos/ical", params={"completed": "maybe"}).status_code == 400
     assert requests.post(f"{api}/api/v1/todos/ical", headers={"Idempotency-Key": "two words"}).status_code == 400
-    assert _sql(clean_database, "SELECT count(*) FROM calendar_jobs")[0][0] == 0
+    assert sql(clean_database, "SELECT count(*) FROM calendar_jobs")[0][0] == 0
 
 
 def test_unknown_and_unfinished_jobs_answer_404(stack, clean_database) -> None:
@@ -176,7 +166,7 @@ def test_a_failing_job_is_retried_then_fails_with_a_reason(stack, clean_database
     status = wait_for_job(f"{stack.base_url}/api/v1/todos/ical/{job_id}/status")
     assert status["task_status"] == "FAILURE"
     assert "not a date" in status["error"]
-    assert _sql(clean_database, "SELECT attempts FROM calendar_jobs WHERE id = %s", (job_id,))[0][0] == MAX_ATTEMPTS
+    assert sql(clean_database, "SELECT attempts FROM calendar_jobs WHERE id = %s", (job_id,))[0][0] == MAX_ATTEMPTS
     assert stack.log_text().count("calendar_build_failed_will_retry") >= MAX_ATTEMPTS - 1
 
 
@@ -199,7 +189,7 @@ def test_an_undecodable_message_fails_its_job_and_is_dead_lettered(stack, clean_
 
 
 def test_a_calendar_of_10000_todos_succeeds(stack, clean_database) -> None:
-    _sql(
+    sql(
         clean_database,
         "INSERT INTO todos (title, deadline_at) SELECT 'Todo ' || g, timestamp '2027-01-01' + g * interval '1 hour'"
         " FROM generate_series(1, 10000) g",
@@ -228,7 +218,7 @@ def test_a_job_asked_for_while_the_broker_is_unreachable_is_accepted_and_runs(st
     assert response.status_code == 202
     status = wait_for_job(f"{stack.base_url}/api/v1/todos/ical/{response.json()['task_id']}/status")
     assert (status["task_status"], status["event_count"]) == ("SUCCESS", 1)
-    assert _sql(clean_database, "SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0] == 0
+    assert sql(clean_database, "SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0] == 0
 
 
 def test_the_worker_refuses_to_start_without_its_configuration() -> None:

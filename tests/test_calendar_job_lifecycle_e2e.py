@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import uuid
 
-import psycopg2
 import pytest
 import requests
 
+from taskoverflow_devstack.services import sql
 from taskoverflow_devstack.waiting import wait_until
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
 from taskoverflow_shared.messages import GenerateCalendar
@@ -19,15 +19,6 @@ from taskoverflow_shared.routing import ICAL_QUEUE
 from jobs import notifications_for, wait_for_job, wait_for_quiet_queues
 
 pytestmark = pytest.mark.integration
-
-
-def _sql(database_url: str, statement: str, params: tuple = ()) -> list[tuple]:
-    conn = psycopg2.connect(database_url)
-    with conn, conn.cursor() as cur:
-        cur.execute(statement, params)
-        rows = cur.fetchall() if cur.description else []
-    conn.close()
-    return rows
 
 
 def _finished_job(api: str) -> str:
@@ -42,9 +33,7 @@ def test_an_expired_result_answers_410_and_is_cleaned_up(stack, clean_database) 
     job_id = _finished_job(api)
 
     # When the job ended longer ago than results are kept (7 days)
-    _sql(
-        database_url, "UPDATE calendar_jobs SET finished_at = finished_at - interval '8 days' WHERE id = %s", (job_id,)
-    )
+    sql(database_url, "UPDATE calendar_jobs SET finished_at = finished_at - interval '8 days' WHERE id = %s", (job_id,))
 
     # Then its status and result say so in JSON, and the worker's clean-up removes the .ics and the snapshot
     for leaf in ("status", "result"):
@@ -54,7 +43,7 @@ def test_an_expired_result_answers_410_and_is_cleaned_up(stack, clean_database) 
         assert response.json()["task_status"] == "SUCCESS"
     wait_until(
         lambda: (
-            _sql(database_url, "SELECT ics IS NULL AND todos = '[]' FROM calendar_jobs WHERE id = %s", (job_id,))
+            sql(database_url, "SELECT ics IS NULL AND todos = '[]' FROM calendar_jobs WHERE id = %s", (job_id,))
             == [(True,)]
         ),
         timeout=30,
@@ -63,7 +52,7 @@ def test_an_expired_result_answers_410_and_is_cleaned_up(stack, clean_database) 
     )
 
     # When the row itself is past its keeping time (30 days), it is deleted: the job is unknown
-    _sql(
+    sql(
         database_url, "UPDATE calendar_jobs SET finished_at = finished_at - interval '30 days' WHERE id = %s", (job_id,)
     )
     wait_until(
@@ -78,7 +67,7 @@ def test_a_job_that_has_not_started_is_cancelled_and_the_worker_skips_it(stack, 
     api, database_url = stack.base_url, stack.env["DATABASE_URL"]
     # Given a job still PENDING, its message not yet handled
     job_id = str(uuid.uuid4())
-    _sql(database_url, "INSERT INTO calendar_jobs (id, todos, todo_count) VALUES (%s, %s, 0)", (job_id, json.dumps([])))
+    sql(database_url, "INSERT INTO calendar_jobs (id, todos, todo_count) VALUES (%s, %s, 0)", (job_id, json.dumps([])))
 
     # When it is deleted, and only then its message reaches the worker
     assert requests.delete(f"{api}/api/v1/todos/ical/{job_id}", timeout=10).status_code == 204
@@ -89,7 +78,7 @@ def test_a_job_that_has_not_started_is_cancelled_and_the_worker_skips_it(stack, 
 
     # Then the job is unknown, nothing was built and nobody was notified
     assert requests.get(f"{api}/api/v1/todos/ical/{job_id}/status", timeout=10).status_code == 404
-    assert _sql(database_url, "SELECT count(*) FROM calendar_jobs WHERE id = %s", (job_id,)) == [(0,)]
+    assert sql(database_url, "SELECT count(*) FROM calendar_jobs WHERE id = %s", (job_id,)) == [(0,)]
     assert notifications_for(stack.env, stack.inbox_url, job_id) == []
 
 
@@ -97,7 +86,7 @@ def test_a_finished_job_is_forgotten_and_a_running_one_is_not_cancelled(stack, c
     api, database_url = stack.base_url, stack.env["DATABASE_URL"]
     finished = _finished_job(api)
     running = str(uuid.uuid4())
-    _sql(
+    sql(
         database_url,
         "INSERT INTO calendar_jobs (id, todos, todo_count, status) VALUES (%s, '[]', 0, 'STARTED')",
         (running,),

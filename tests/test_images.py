@@ -19,6 +19,7 @@ from taskoverflow_devstack.container_stack import (
     wait_for_health,
 )
 from taskoverflow_devstack.ports import free_port
+from taskoverflow_devstack.services import sql
 from taskoverflow_devstack.waiting import wait_until
 from taskoverflow_shared.broker import BrokerSettings, build_broker, send
 from taskoverflow_shared.messages import GenerateCalendar
@@ -37,15 +38,6 @@ def json_lines(text: str, where: str) -> list[dict]:
         except ValueError:
             pytest.fail(f"{where}: a line that is not one JSON object: {line!r}")
     return parsed
-
-
-def sql(database_url: str, statement: str, params: tuple = ()) -> list[tuple]:
-    conn = psycopg2.connect(database_url)
-    with conn, conn.cursor() as cur:
-        cur.execute(statement, params)
-        rows = cur.fetchall() if cur.description else []
-    conn.close()
-    return rows
 
 
 @pytest.fixture

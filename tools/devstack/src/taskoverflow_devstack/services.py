@@ -35,6 +35,17 @@ def truncate_all(database_url: str) -> None:
     conn.close()
 
 
+def sql(database_url: str, statement: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Run one statement on its own connection (committed); the rows it returns, if any: for tests' Givens and checks."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(statement, params)
+            return cur.fetchall() if cur.description else []
+    finally:
+        conn.close()
+
+
 def service_env(**overrides: str) -> dict[str, str]:
     """This process's environment for a service: JSON logs, emulator credentials, then `overrides`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}

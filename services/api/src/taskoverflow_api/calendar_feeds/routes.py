@@ -11,9 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Blueprint, Response, request
 
 from ..dependencies import dependencies
-from ..request_body import json_body
 from ..responses import error_response, json_response
-from ..todos.validation import completed_filter, window_filter
+from ..selection_request import requested_selection
 from .models import CalendarFeedRequest
 from .ports import FeedStore
 from .rebuilds import queue_feed_rebuilds
@@ -40,10 +39,7 @@ def _webcal(url: str) -> str:
 
 @blueprint.post("")
 def create() -> Response:
-    body = CalendarFeedRequest.parse(json_body(optional=True, default={}))
-    query_completed = completed_filter(request.args.get("completed"))
-    query_window = window_filter(request.args.get("window"))
-    selection = body.selection(query_completed=query_completed, query_window=query_window)
+    selection = requested_selection(CalendarFeedRequest)
     deps = dependencies()
     if deps.feeds is None:
         return _unavailable()

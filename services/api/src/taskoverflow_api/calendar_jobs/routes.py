@@ -11,11 +11,10 @@ from flask import Blueprint, Response, request
 from taskoverflow_shared.job_status import JobStatus
 
 from ..dependencies import dependencies
-from ..request_body import json_body
 from ..request_context import current_request_id
 from ..responses import error_response, json_response
+from ..selection_request import requested_selection
 from ..timestamps import utc_now
-from ..todos.validation import completed_filter, window_filter
 from .models import CalendarJobRequest, idempotency_key
 from .ports import CalendarJob
 from .service import ExportUnavailable, start_calendar_job
@@ -36,11 +35,7 @@ def _canonical_job_id(raw: str) -> str | None:
 
 @blueprint.post("")
 def start() -> Response:
-    body = CalendarJobRequest.parse(json_body(optional=True, default={}))
-    # Parsed even when the body overrides them: a malformed value is refused wherever it is.
-    query_completed = completed_filter(request.args.get("completed"))
-    query_window = window_filter(request.args.get("window"))
-    selection = body.selection(query_completed=query_completed, query_window=query_window)
+    selection = requested_selection(CalendarJobRequest)
     key = idempotency_key(request.headers.get("Idempotency-Key"))
     deps = dependencies()
     try:
