@@ -25,7 +25,7 @@ class DemoConsumer(ConsumerSettings):
     min_backoff_ms: BackoffMs = Field(1_000, validation_alias="DEMO_MIN_BACKOFF_MS")
     max_backoff_ms: BackoffMs = Field(60_000, validation_alias="DEMO_MAX_BACKOFF_MS")
     time_limit_ms: TimeLimitMs = Field(120_000, validation_alias="DEMO_TIME_LIMIT_MS")
-    idle_poll_ms: IdlePollMs | None = Field(None, validation_alias="DEMO_IDLE_POLL_MS")
+    idle_poll_ms: IdlePollMs = Field(1_000, validation_alias="DEMO_IDLE_POLL_MS")
 
 
 class DemoSettings(ConsumerServiceSettings):
@@ -52,8 +52,8 @@ def test_variables_are_read_by_the_names_the_service_gives() -> None:
 @pytest.mark.parametrize("broker_url", ["sqs://", "redis://127.0.0.1:6379/0"])
 def test_an_idle_consumer_looks_at_its_queue_every_second_unless_told(broker_url: str) -> None:
     # (SQS long-polls that long; on Redis a send wakes it at once: test_redis_wakeup.py)
-    assert _settings({}, broker_url).idle_poll_ms == 1_000
-    assert _settings({"DEMO_IDLE_POLL_MS": "250"}, broker_url).idle_poll_ms == 250
+    assert _settings({}, broker_url).consumer.idle_poll_ms == 1_000
+    assert _settings({"DEMO_IDLE_POLL_MS": "250"}, broker_url).consumer.idle_poll_ms == 250
 
 
 def test_a_time_limit_past_the_visibility_timeout_is_refused_by_name() -> None:

@@ -26,7 +26,7 @@ BackoffMs = Annotated[int, Field(ge=1, le=MAX_BACKOFF_MS)]
 TimeLimitMs = Annotated[int, Field(ge=1_000)]
 # How long an idle consumer waits between looks at its queue. SQS long-polls for this long; on Redis
 # each send wakes an idle consumer at once (redis_wakeup), so this only bounds how late a job is when
-# a wake-up is lost. Either way an idle consumer costs almost nothing. None: 1000.
+# a wake-up is lost. Either way an idle consumer costs almost nothing. Services default to 1000.
 IdlePollMs = Annotated[int, Field(ge=10, le=20_000)]
 
 
@@ -39,7 +39,7 @@ class ConsumerSettings(EnvironmentSettings):
     min_backoff_ms: BackoffMs
     max_backoff_ms: BackoffMs
     time_limit_ms: TimeLimitMs
-    idle_poll_ms: IdlePollMs | None
+    idle_poll_ms: IdlePollMs
     # Where each worker process touches its heartbeat file (the images' health check reads it); None: none.
     # Not prefixed: the images set it the same way for every consumer service.
     heartbeat_dir: str | None = Field(None, validation_alias="HEARTBEAT_DIR")
@@ -65,13 +65,6 @@ class ConsumerServiceSettings(ServiceSettings):
                 f" got {self.consumer.time_limit_ms} ms",
             )
         return self
-
-    @property
-    def idle_poll_ms(self) -> int:
-        """The consumer's idle poll, or 1000 ms (see IdlePollMs)."""
-        if self.consumer.idle_poll_ms is not None:
-            return self.consumer.idle_poll_ms
-        return 1_000
 
 
 def declare_actor(

@@ -50,7 +50,7 @@ def exec_dramatiq(actors_module: str, *, service: str, queue: str, settings: Con
     main process's lines carry `service`, as its workers' do."""
     consumer = settings.consumer
     # Dramatiq reads its consumer timeout from the environment, not from a CLI flag.
-    os.environ["dramatiq_worker_timeout"] = str(settings.idle_poll_ms)  # noqa: SIM112 - dramatiq reads this lower-case name
+    os.environ["dramatiq_worker_timeout"] = str(consumer.idle_poll_ms)  # noqa: SIM112 - dramatiq reads this lower-case name
     if consumer.heartbeat_dir is not None:
         # Beats of an earlier run (a restarted container keeps its files) must not count for this one.
         heartbeat.reset(consumer.heartbeat_dir)

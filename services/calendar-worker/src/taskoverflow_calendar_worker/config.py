@@ -36,7 +36,7 @@ class WorkerConsumerSettings(ConsumerSettings):
     min_backoff_ms: BackoffMs = Field(1_000, validation_alias="WORKER_MIN_BACKOFF_MS")
     max_backoff_ms: BackoffMs = Field(60_000, validation_alias="WORKER_MAX_BACKOFF_MS")
     time_limit_ms: TimeLimitMs = Field(120_000, validation_alias="WORKER_TIME_LIMIT_MS")
-    idle_poll_ms: IdlePollMs | None = Field(None, validation_alias="WORKER_IDLE_POLL_MS")
+    idle_poll_ms: IdlePollMs = Field(1_000, validation_alias="WORKER_IDLE_POLL_MS")
 
 
 class WorkerSettings(ConsumerServiceSettings):

@@ -32,7 +32,7 @@ class NotifierConsumerSettings(ConsumerSettings):
     min_backoff_ms: BackoffMs = Field(1_000, validation_alias="NOTIFY_MIN_BACKOFF_MS")
     max_backoff_ms: BackoffMs = Field(300_000, validation_alias="NOTIFY_MAX_BACKOFF_MS")
     time_limit_ms: TimeLimitMs = Field(30_000, validation_alias="NOTIFY_TIME_LIMIT_MS")
-    idle_poll_ms: IdlePollMs | None = Field(None, validation_alias="NOTIFY_IDLE_POLL_MS")
+    idle_poll_ms: IdlePollMs = Field(1_000, validation_alias="NOTIFY_IDLE_POLL_MS")
 
 
 class NotifierSettings(ConsumerServiceSettings):

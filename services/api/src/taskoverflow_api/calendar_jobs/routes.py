@@ -120,5 +120,5 @@ def delete(job_id: str) -> Response:
         return error_response(
             409, "Task is running and cannot be cancelled; delete it once it ends", task_status=job_status
         )
-    # Not started: cancelled (the worker finds no job and skips it). Finished: forgotten, result and all.
+    # Not started: cancelled (the worker finds it recorded as cancelled and skips it). Finished: forgotten, result and all.
     return Response(status=204)
