@@ -92,8 +92,9 @@ class _WakingConsumer(_RedisConsumer):
 
     def __next__(self) -> dramatiq.MessageProxy | None:
         if not self.message_cache:
-            full = self.outstanding_message_count >= self.prefetch
+            # Cleared before counting: an ack landing in between then still ends the wait below.
             self._slot_freed.clear()
+            full = self.outstanding_message_count >= self.prefetch
             if not full:
                 self.message_cache = self._fetch()
             if not self.message_cache:
