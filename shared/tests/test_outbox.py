@@ -10,6 +10,7 @@ import uuid
 import psycopg2
 import pytest
 
+from taskoverflow_shared import outbox
 from taskoverflow_shared.db import Database
 from taskoverflow_shared.messages import GenerateCalendar, Message
 from taskoverflow_shared.outbox import OutboxRelay, OutboxSettings, add_to_outbox
@@ -86,6 +87,31 @@ def test_a_refusing_broker_keeps_the_message_and_backs_off(database) -> None:
     threading.Event().wait(0.2)
     assert relay.relay_once() == 1
     assert sent == [queued]
+
+
+def test_a_relay_that_dies_mid_send_leaves_its_message_to_another_once_its_claim_runs_out(
+    database, monkeypatch
+) -> None:
+    # Given a relay that claims a message and dies while sending it (claims last 0.3 s here)
+    monkeypatch.setattr(outbox, "CLAIM_LEASE_S", 0.3)
+    [queued] = queue_messages(database, 1)
+
+    def die(message: Message) -> None:
+        raise SystemExit("the API process is killed")
+
+    with pytest.raises(SystemExit):
+        OutboxRelay(database, die, OutboxSettings()).relay_once()
+    sent: list[Message] = []
+    survivor = OutboxRelay(database, sent.append, OutboxSettings())
+
+    # Then no other relay sends it while the claim holds
+    assert survivor.relay_once() == 0
+
+    # And once it has run out, another relay sends it
+    threading.Event().wait(0.4)
+    assert survivor.relay_once() == 1
+    assert sent == [queued]
+    assert unsent(database) == []
 
 
 def test_relays_side_by_side_send_each_message_exactly_once(database) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import icalendar
@@ -170,6 +171,13 @@ def test_the_same_todo_keeps_its_uid_across_exports():
     uids_first = {str(e["URL"]): str(e["UID"]) for e in icalendar_events(first.ics)}
     uids_second = {str(e["URL"]): str(e["UID"]) for e in icalendar_events(second.ics)}
     assert uids_first == uids_second
+
+
+@pytest.mark.parametrize("url", [f"{BASE_URL}/api/v1/todos/1", "https://tâches.example/api/v1/todos/98765"])
+def test_a_uid_is_the_uuid5_of_the_todos_url_as_in_every_earlier_release(url):
+    # Calendar apps match events by UID: were it computed differently after an upgrade, every
+    # subscriber would see each todo twice.
+    assert todo_uid(url) == f"{uuid.uuid5(uuid.NAMESPACE_URL, url)}@taskoverflow"
 
 
 def test_different_todos_and_different_deployments_get_different_uids():

@@ -40,7 +40,9 @@ class Database:
     round trip: most API calls are one statement); `transaction()` for several at once.
     """
 
-    def __init__(self, url: str, *, max_connections: int = 10, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS) -> None:
+    def __init__(
+        self, url: str, *, max_connections: int = 10, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS
+    ) -> None:
         self.url = url
         self._options = f"-c statement_timeout={statement_timeout_ms}"
         # Every connection opened is kept for the next borrower, up to max_connections: psycopg2's

@@ -9,6 +9,8 @@ back with icalendar and with a second, independent parser.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -19,6 +21,7 @@ PRODID = "-//TaskOverflow//Calendar Export 1.0//EN"
 CALENDAR_NAME = "TaskOverflow"
 CRLF = "\r\n"
 _FOLD_OCTETS = 75
+_URL_NAMESPACE = uuid.NAMESPACE_URL.bytes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,12 +32,20 @@ class BuiltCalendar:
 
 
 def todo_uid(todo_url: str) -> str:
-    """The same todo gets the same UID in every export, so calendar apps update instead of duplicating."""
-    return f"{uuid.uuid5(uuid.NAMESPACE_URL, todo_url)}@taskoverflow"
+    """The same todo gets the same UID in every export, so calendar apps update instead of duplicating:
+    uuid.uuid5(NAMESPACE_URL, todo_url), computed without building a UUID object (which took a third
+    of a 1,000-event build)."""
+    digest = bytearray(hashlib.sha1(_URL_NAMESPACE + todo_url.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5 (RFC 4122 §4.3)
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}@taskoverflow"
 
 
 def fold(line: str) -> str:
     """Fold a content line at 75 octets (RFC 5545 §3.1), never inside a UTF-8 character."""
+    if len(line) <= _FOLD_OCTETS and line.isascii():  # most lines: one octet a character, short enough
+        return line
     encoded = line.encode("utf-8")
     if len(encoded) <= _FOLD_OCTETS:
         return line
@@ -69,9 +80,15 @@ _TEXT_ESCAPES = {
 }
 
 
+# Any character _text changes: most titles have none, and a search is several times cheaper than translate.
+_NEEDS_ESCAPING = re.compile(r"[\\;,\r\n\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _text(value: str) -> str:
     # Not icalendar's vText: it first rewrites a literal backslash-N as a line break, so a
     # title C:\Notes came back as "C:" and "otes" on two lines.
+    if _NEEDS_ESCAPING.search(value) is None:
+        return value
     return value.replace("\r\n", "\n").replace("\r", "\n").translate(_TEXT_ESCAPES)
 
 
@@ -83,13 +100,16 @@ def _ical_utc(moment: datetime) -> str:
     return f"{moment.year:04d}{moment:%m%dT%H%M%S}Z"
 
 
+# The API's own timestamp format, "2023-02-27T00:00:00" (UTC, no offset); ASCII digits only.
+_API_TIMESTAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})")
+
+
 def _utc_timestamp(text: str) -> str:
-    # Snapshot timestamps are the API's format, "2023-02-27T00:00:00" (UTC, no offset): rearranging
-    # its digits is ten times faster than a datetime round trip, three times an event.
-    if len(text) == 19 and text[4] == text[7] == "-" and text[10] == "T" and text[13] == text[16] == ":":
-        date, time = f"{text[0:4]}{text[5:7]}{text[8:10]}", f"{text[11:13]}{text[14:16]}{text[17:19]}"
-        if date.isdigit() and time.isdigit():
-            return f"{date}T{time}Z"
+    # Snapshot timestamps are in the API's format: rearranging its digits is ten times faster than a
+    # datetime round trip, three times an event.
+    match = _API_TIMESTAMP.fullmatch(text)
+    if match is not None:
+        return "%s%s%sT%s%s%sZ" % match.groups()  # noqa: UP031 - the fastest of the formattings here
     return _ical_utc(datetime.fromisoformat(text))
 
 

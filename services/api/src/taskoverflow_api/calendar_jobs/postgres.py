@@ -12,7 +12,7 @@ import psycopg2.extras
 from taskoverflow_shared.db import Database
 from taskoverflow_shared.job_status import JobStatus
 from taskoverflow_shared.messages import GenerateCalendar
-from taskoverflow_shared.outbox import add_to_outbox
+from taskoverflow_shared.outbox import outbox_insert_per_row
 
 from ..todos.postgres import selection_sql
 from ..todos.selection import Selection
@@ -34,44 +34,55 @@ class PostgresCalendarJobStore:
     def create(
         self, selection: Selection, *, idempotency_key: str | None, correlation_id: str | None
     ) -> tuple[CalendarJob, bool]:
+        job_id = str(uuid.uuid4())
         where, params = selection_sql(selection)
-        # The snapshot is made inside PostgreSQL: a 10,000-todo job never travels
-        # through Python on the way in.
+        queue, queue_params = outbox_insert_per_row(
+            "job", GenerateCalendar(job_id=job_id, correlation_id=correlation_id)
+        )
+        # One statement writes the job and its message: they commit together, or neither does (no job
+        # waits for a message that was never going to be sent, no message names a job that does not
+        # exist). The snapshot is made inside PostgreSQL: a 10,000-todo job never travels through
+        # Python on the way in.
         insert = (
-            "INSERT INTO calendar_jobs (id, todos, todo_count, selection, idempotency_key, correlation_id)"
+            "WITH job AS ("
+            " INSERT INTO calendar_jobs (id, todos, todo_count, selection, idempotency_key, correlation_id)"
             " SELECT %s, coalesce(jsonb_agg(to_jsonb(t) ORDER BY t.id), '[]'::jsonb), count(*), %s, %s, %s"
             f" FROM todos t{where}"
             " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-            f" RETURNING {_STATUS_COLUMNS}"
+            f" RETURNING {_STATUS_COLUMNS}),"
+            f" queued AS ({queue})"
+            " SELECT * FROM job"
         )
         insert_params = (
-            str(uuid.uuid4()),
+            job_id,
             psycopg2.extras.Json(selection.as_dict()),
             idempotency_key,
             correlation_id,
             *params,
+            *queue_params,
         )
-        # The job and its message commit together, or neither does: no job waits for a message
-        # that was never going to be sent, and no message names a job that does not exist.
+        if idempotency_key is None:
+            # Autocommit: the one statement is the transaction, so no BEGIN or COMMIT round trips.
+            with self.db.connection() as conn, conn.cursor() as cur:
+                cur.execute(insert, insert_params)
+                row = cur.fetchone()
+            assert row is not None  # without a key, INSERT ... SELECT of an aggregate yields one row
+            return _job(row), True
         with self.db.transaction() as conn, conn.cursor() as cur:
-            if idempotency_key is not None:
-                earlier = self._by_idempotency_key(cur, idempotency_key)
-                if earlier is not None:
-                    return earlier, False
-                # A key older than the window is free again.
-                cur.execute(
-                    "UPDATE calendar_jobs SET idempotency_key = NULL WHERE idempotency_key = %s", (idempotency_key,)
-                )
+            earlier = self._by_idempotency_key(cur, idempotency_key)
+            if earlier is not None:
+                return earlier, False
+            # A key older than the window is free again.
+            cur.execute(
+                "UPDATE calendar_jobs SET idempotency_key = NULL WHERE idempotency_key = %s", (idempotency_key,)
+            )
             cur.execute(insert, insert_params)
             row = cur.fetchone()
             if row is None:  # a concurrent request with the same key won the race
-                assert idempotency_key is not None  # without a key, INSERT ... SELECT of an aggregate yields one row
                 winner = self._by_idempotency_key(cur, idempotency_key)
                 assert winner is not None
                 return winner, False
-            job = _job(row)
-            add_to_outbox(cur, GenerateCalendar(job_id=job.id, correlation_id=correlation_id))
-            return job, True
+            return _job(row), True
 
     @staticmethod
     def _by_idempotency_key(cur: psycopg2.extensions.cursor, key: str) -> CalendarJob | None:
