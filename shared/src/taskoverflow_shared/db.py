@@ -58,7 +58,8 @@ class Database:
         with self._idle_lock:
             if self._idle:
                 return self._idle.pop()
-        return psycopg2.connect(self.url, options=self._options, **_BOUNDED)
+        conn: psycopg2.extensions.connection = psycopg2.connect(self.url, options=self._options, **_BOUNDED)
+        return conn
 
     def _give_back(self, conn: psycopg2.extensions.connection, *, broken: bool) -> None:
         if broken or conn.closed:
