@@ -171,6 +171,31 @@ def test_a_busy_pool_makes_the_next_caller_wait_instead_of_failing(db: Database)
         assert waited
 
 
+def test_connections_given_back_are_kept_for_the_next_borrowers(database_url: str) -> None:
+    # Given a pool of 3 whose connections were all lent out at once, then given back
+    db = Database(database_url, max_connections=3)
+    all_out = threading.Barrier(3)
+
+    def server_process() -> int:
+        with db.connection() as conn, conn.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            all_out.wait(timeout=30)
+            return int(cur.fetchone()[0])
+
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            first = set(pool.map(lambda _: server_process(), range(3)))
+
+            # When three callers borrow at once again
+            later = set(pool.map(lambda _: server_process(), range(3)))
+    finally:
+        db.close()
+
+    # Then they are served by the same server processes: none was closed and opened again
+    assert len(first) == 3
+    assert later == first
+
+
 # --- the schema and the contracts it stores -------------------------------------------------
 
 
