@@ -12,9 +12,12 @@ from botocore.exceptions import ClientError
 
 from taskoverflow_devstack.waiting import wait_until
 from taskoverflow_notifier.batching import BatchingPublisher
-from taskoverflow_notifier.fakes import BatchRecorder
+from taskoverflow_notifier.bootstrap import bootstrap
+from taskoverflow_notifier.config import NotifierConsumerSettings, NotifierSettings
+from taskoverflow_notifier.fakes import BatchRecorder, FakeNotificationStore
 from taskoverflow_notifier.notification import Notification, compose
 from taskoverflow_notifier.sns import SnsPublisher
+from taskoverflow_shared.broker import BrokerSettings
 from taskoverflow_shared.messages import CalendarJobFinished
 
 pytestmark = pytest.mark.integration
@@ -171,3 +174,24 @@ def test_a_batch_to_a_missing_topic_raises_to_its_publish(aws_endpoint, job_id) 
     assert raised.value.response["Error"]["Code"] == "NotFound"
     publisher.close()
 
+
+def test_the_notifier_as_bootstrap_wires_it_publishes_through_batches_to_sns(
+    aws_endpoint, sqs, topic_arn, subscribe_queue, stub_broker, job_id
+) -> None:
+    settings = NotifierSettings(
+        database_url="postgresql://unused/x",
+        broker=BrokerSettings(url="sqs://", endpoint_url=aws_endpoint),
+        sns_topic_arn=topic_arn,
+        consumer=NotifierConsumerSettings(),
+    )
+    store = FakeNotificationStore()
+    notifier = bootstrap(settings, broker=stub_broker, store=store)
+    envelope_queue = subscribe_queue(raw=False)
+
+    notifier.handler.handle(CalendarJobFinished(job_id=job_id, status="SUCCESS", event_count=1))
+
+    assert isinstance(notifier.handler.publisher, BatchingPublisher)
+    envelope = json.loads(receive_one(sqs, envelope_queue)["Body"])
+    assert envelope["MessageAttributes"]["job_id"]["Value"] == job_id
+    # The handler recorded the id SNS gave that message
+    assert store.rows[(job_id, "SUCCESS")].sns_message_id == envelope["MessageId"]
