@@ -1,14 +1,20 @@
-"""Fixtures for the notifier's tests: the in-memory notification store, the recording publisher, AWS clients."""
+"""Fixtures for the notifier's tests: the in-memory notification store, the recording publisher, AWS
+clients, and publishes lined up into one batch."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable, Sequence
 
 import boto3
 import pytest
 
-from taskoverflow_notifier.fakes import FakeNotificationStore, FakePublisher
+from taskoverflow_devstack.waiting import wait_until
+from taskoverflow_notifier.batching import BatchingPublisher
+from taskoverflow_notifier.fakes import BatchRecorder, FakeNotificationStore, FakePublisher
 from taskoverflow_notifier.handler import NotificationHandler
+from taskoverflow_notifier.notification import Notification
 
 BASE_URL = "https://todos.example"
 REGION = "us-east-1"
@@ -72,3 +78,43 @@ def subscribe_queue(sns, sqs, topic_arn: str):
         return url
 
     return subscribe
+
+
+Outcomes = dict[str, str | BaseException]  # job id -> the message id publish returned, or what it raised
+LineUp = Callable[[BatchingPublisher, BatchRecorder, Notification, Sequence[Notification]], Outcomes]
+
+
+@pytest.fixture
+def publish_lined_up() -> LineUp:
+    """publish_lined_up(publisher, recorder, first, rest): `first` is published alone and its call held
+    until each of `rest`, published from a thread of its own, waits; so `rest` leaves as the next
+    batch (or batches, beyond ten). What each publish returned or raised, by job id."""
+
+    def line_up(
+        publisher: BatchingPublisher, recorder: BatchRecorder, first: Notification, rest: Sequence[Notification]
+    ) -> Outcomes:
+        outcomes: Outcomes = {}
+
+        def publish(notification: Notification) -> None:
+            try:
+                outcomes[notification.job_id] = publisher.publish(notification)
+            except BaseException as exc:  # noqa: BLE001 - the test asserts on what each publish raised
+                outcomes[notification.job_id] = exc
+
+        # Daemons: a publish that never returns fails the test below rather than hanging the run.
+        threads = [threading.Thread(target=publish, args=(n,), daemon=True) for n in [first, *rest]]
+        recorder.hold()
+        try:
+            threads[0].start()
+            assert recorder.called.wait(30), "the first publish never reached publish_batch"
+            for thread in threads[1:]:
+                thread.start()
+            wait_until(lambda: publisher.waiting == len(rest), timeout=30, what=f"{len(rest)} publishes waiting")
+        finally:
+            recorder.release()
+            for thread in threads:
+                thread.join(30)
+        assert not any(thread.is_alive() for thread in threads), "a publish never returned"
+        return outcomes
+
+    return line_up

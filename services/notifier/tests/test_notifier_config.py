@@ -22,6 +22,8 @@ def test_defaults() -> None:
     consumer = settings.consumer
     assert (consumer.max_retries, consumer.min_backoff_ms, consumer.max_backoff_ms) == (10, 1_000, 300_000)
     assert (consumer.time_limit_ms, settings.claim_lease_s) == (30_000, 300)
+    # Ten threads: as many publishes as one PublishBatch call takes can wait at once.
+    assert (consumer.processes, consumer.threads) == (1, 10)
 
 
 def test_sns_is_called_in_the_topics_region_whatever_aws_region_says() -> None:

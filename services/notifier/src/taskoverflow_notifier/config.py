@@ -24,10 +24,11 @@ SERVICE = "notifier"
 
 
 class NotifierConsumerSettings(ConsumerSettings):
-    # Publishing waits on SNS, not the CPU: threads serve it well. Ten retries with backoff
-    # ride out a 10-20 minute SNS outage before the dead-letter queue.
+    # Publishing waits on SNS, not the CPU: threads serve it well. Ten threads, because only
+    # publishes made at once share a PublishBatch call, and it takes ten. Ten retries with
+    # backoff ride out a 10-20 minute SNS outage before the dead-letter queue.
     processes: Processes = Field(1, validation_alias="NOTIFY_PROCESSES")
-    threads: Threads = Field(4, validation_alias="NOTIFY_THREADS")
+    threads: Threads = Field(10, validation_alias="NOTIFY_THREADS")
     max_retries: MaxRetries = Field(10, validation_alias="NOTIFY_MAX_RETRIES")
     min_backoff_ms: BackoffMs = Field(1_000, validation_alias="NOTIFY_MIN_BACKOFF_MS")
     max_backoff_ms: BackoffMs = Field(300_000, validation_alias="NOTIFY_MAX_BACKOFF_MS")

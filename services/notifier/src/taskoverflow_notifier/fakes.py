@@ -1,13 +1,17 @@
 """In-memory stand-ins for the notifier's ports, for unit tests: a notification store on a clock the
-test moves, and a publisher that records what it would have sent. The contract tests hold
-FakeNotificationStore and PostgresNotificationStore to the same cases."""
+test moves, a publisher that records what it would have sent, and a batch call that records its
+batches and can be held. The contract tests hold FakeNotificationStore and PostgresNotificationStore
+to the same cases."""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from .batching import PublishBatch
 from .notification import Notification
 from .ports import Claim, ClaimState
 
@@ -71,3 +75,32 @@ class FakePublisher:
             raise self.error
         self.sent.append(notification)
         return f"fake-message-{next(self._ids)}"
+
+
+class BatchRecorder:
+    """A `publish_batch` for BatchingPublisher: records each batch (its job ids) and answers through
+    `send`, by default `fake-message-<job id>` for each. `hold()` keeps calls waiting until
+    `release()`, so that publishes made meanwhile line up as the next batch, whatever the timing."""
+
+    # A held call that long is a test that forgot to release it: fail rather than hang.
+    HOLD_LIMIT_S = 30.0
+
+    def __init__(self, send: PublishBatch | None = None) -> None:
+        self.batches: list[list[str]] = []
+        self.called = threading.Event()
+        self._send = send or (lambda batch: [f"fake-message-{n.job_id}" for n in batch])
+        self._open = threading.Event()
+        self._open.set()
+
+    def hold(self) -> None:
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    def __call__(self, notifications: Sequence[Notification]) -> Sequence[str | Exception]:
+        self.batches.append([n.job_id for n in notifications])
+        self.called.set()
+        if not self._open.wait(self.HOLD_LIMIT_S):
+            raise TimeoutError(f"BatchRecorder held a call longer than {self.HOLD_LIMIT_S:g} s")
+        return self._send(notifications)
