@@ -181,8 +181,7 @@ def test_a_calendar_worker_told_to_stop_finishes_its_job_first(
     job_id = str(uuid.uuid4())
     sql(
         clean_database,
-        "INSERT INTO calendar_jobs (id, todos, todo_count)"
-        " SELECT %s, jsonb_agg(to_jsonb(t) ORDER BY t.id), count(*) FROM todos t",
+        "INSERT INTO calendar_jobs (id, todos, todo_count) SELECT %s, json_agg(t ORDER BY t.id), count(*) FROM todos t",
         (job_id,),
     )
 

@@ -9,9 +9,10 @@ from taskoverflow_shared.db import Database
 from .feed_ports import FeedBuild
 
 _LIVE = "EXISTS (SELECT 1 FROM calendar_feeds f WHERE f.calendar_id = c.id AND f.revoked_at IS NULL)"
-# The list endpoint's selection (completed, deadline within N days, past-due included, no deadline excluded).
+# The list endpoint's selection (completed, deadline within N days, past-due included, no deadline excluded),
+# as json, not jsonb: read whole, once, so jsonb's parse and print back would be work for nothing.
 _SELECTED_TODOS = (
-    "SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY t.id), '[]'::jsonb), max(t.updated_at) FROM todos t"
+    "SELECT coalesce(json_agg(t ORDER BY t.id), '[]'::json), max(t.updated_at) FROM todos t"
     " WHERE (%(completed)s::boolean IS NULL OR t.completed = %(completed)s)"
     " AND (%(window)s::integer IS NULL OR (t.deadline_at IS NOT NULL"
     "      AND t.deadline_at <= (now() AT TIME ZONE 'UTC') + make_interval(days => %(window)s::integer)))"

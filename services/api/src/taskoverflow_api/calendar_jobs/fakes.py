@@ -18,7 +18,7 @@ from .ports import CalendarJob
 
 
 def _as_json(todo: dict[str, Any]) -> dict[str, Any]:
-    # What PostgreSQL's to_jsonb makes of a row: timestamps as ISO 8601 text.
+    # What PostgreSQL's json_agg makes of a row: timestamps as ISO 8601 text.
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in todo.items()}
 
 

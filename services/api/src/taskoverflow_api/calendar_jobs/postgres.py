@@ -46,7 +46,7 @@ class PostgresCalendarJobStore:
         insert = (
             "WITH job AS ("
             " INSERT INTO calendar_jobs (id, todos, todo_count, selection, idempotency_key, correlation_id)"
-            " SELECT %s, coalesce(jsonb_agg(to_jsonb(t) ORDER BY t.id), '[]'::jsonb), count(*), %s, %s, %s"
+            " SELECT %s, coalesce(json_agg(t ORDER BY t.id), '[]'::json), count(*), %s, %s, %s"
             f" FROM todos t{where}"
             " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
             f" RETURNING {_STATUS_COLUMNS}),"
