@@ -110,6 +110,25 @@ def report(todos: int, reference: dict[str, Any], ours: dict[str, Any]) -> None:
         print(f"  {label:26} {_show(theirs):>10} {_show(mine):>13} {ratio:>7}  {wanted}")
 
 
+def reference_memory(out: Path) -> dict[str, tuple[int, int]]:
+    """What run_reference.sh recorded of each of its programs just before stopping them."""
+    path = out / "memory.json"
+    if not path.exists():
+        return {}
+    return {name: (int(rss), int(peak)) for name, (rss, peak) in json.loads(path.read_text()).items()}
+
+
+def report_memory(systems: dict[str, dict[str, tuple[int, int]]]) -> None:
+    """Each program's memory after the runs: resident now and the peak, summed over its processes."""
+    for system, programs in systems.items():
+        total = sum(peak for _, peak in programs.values())
+        shown = ", ".join(
+            f"{name} {rss / 2**20:.0f}/{peak / 2**20:.0f}"
+            for name, (rss, peak) in sorted(programs.items(), key=lambda item: -item[1][1])
+        )
+        print(f"  memory, {system} (MiB resident now/peak): {shown or '-'}; peaks summed {total / 2**20:.0f} MiB")
+
+
 def _show(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f}"
 
@@ -123,6 +142,7 @@ def main() -> None:
     ref = reference_dir(args.ref)
     results = Path(tempfile.mkdtemp(prefix="taskoverflow-compare-"))
     medians: dict[int, dict[str, dict[str, Any]]] = {}
+    memory: dict[int, dict[str, dict[str, tuple[int, int]]]] = {}
     for todos in args.todos:
         # One system after the other, never both at once: the reference first, then TaskOverflow.
         print(f"reference, {todos} todos, {args.runs} runs ...", file=sys.stderr)
@@ -130,10 +150,15 @@ def main() -> None:
         print(f"TaskOverflow (make up BROKER=redis), {todos} todos, {args.runs} runs ...", file=sys.stderr)
         with local_stack("redis") as stack:
             ours = run_taskoverflow(stack.base_url, todos, args.runs, results / f"taskoverflow-{todos}")
+            memory[todos] = {
+                "TaskOverflow": stack.memory(),
+                "reference": reference_memory(results / f"reference-{todos}"),
+            }
         medians[todos] = {"reference": reference, "taskoverflow": ours}
     print(f"Side by side on this machine ({os.cpu_count()} cores), medians of {args.runs} runs; results in {results}")
     for todos, pair in medians.items():
         report(todos, pair["reference"], pair["taskoverflow"])
+        report_memory(memory[todos])
 
 
 if __name__ == "__main__":

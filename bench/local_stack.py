@@ -9,11 +9,53 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 from taskoverflow_devstack.json_log import events, wait_for_event
 from taskoverflow_devstack.ports import free_port
+
+TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProcessUsage:
+    group: int  # its process group: a supervised program's, the supervisor's, or PostgreSQL's
+    cpu_ticks: int
+    resident_bytes: int
+    peak_resident_bytes: int  # the most it held at once (VmHWM)
+
+
+def _usage(pid: int) -> tuple[int, ProcessUsage] | None:
+    """(parent pid, usage) of a live process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (OSError, IndexError):
+        return None
+    peak_kib = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    # After the name: state ppid pgrp ... utime(12) stime(13) ... rss(22), counted from state = 0.
+    usage = ProcessUsage(
+        int(fields[2]), int(fields[11]) + int(fields[12]), int(fields[21]) * PAGE_BYTES, peak_kib * 1024
+    )
+    return int(fields[1]), usage
+
+
+def process_tree(root: int) -> dict[int, ProcessUsage]:
+    """Every process under `root` (itself included): pid -> its usage."""
+    found_all = {pid: u for pid in map(int, filter(str.isdigit, os.listdir("/proc"))) if (u := _usage(pid))}
+    children = defaultdict(list)
+    for pid, (ppid, _) in found_all.items():
+        children[ppid].append(pid)
+    found, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in found_all:
+            found[pid] = found_all[pid][1]
+            todo += children[pid]
+    return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +69,18 @@ class LocalStack:
     def programs(self) -> dict[int, str]:
         """Each supervised program's process group (its main process's pid) -> its name."""
         return {record["pid"]: record["program"] for record in events(self.log, "program_started")}
+
+    def program_of(self, usage: ProcessUsage, names: dict[int, str]) -> str:
+        """The name of the program a process of this stack belongs to (PostgreSQL runs unsupervised)."""
+        return names.get(usage.group) or ("supervisor" if usage.group == self.process.pid else "postgres")
+
+    def memory(self) -> dict[str, tuple[int, int]]:
+        """Each program's memory now: (resident bytes, peak resident bytes), summed over its processes."""
+        names, memory = self.programs(), defaultdict(lambda: (0, 0))
+        for usage in process_tree(self.process.pid).values():
+            resident, peak = memory[self.program_of(usage, names)]
+            memory[self.program_of(usage, names)] = (resident + usage.resident_bytes, peak + usage.peak_resident_bytes)
+        return dict(memory)
 
 
 @contextlib.contextmanager
