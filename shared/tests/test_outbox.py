@@ -89,6 +89,28 @@ def test_a_refusing_broker_keeps_the_message_and_backs_off(database) -> None:
     assert sent == [queued]
 
 
+def test_after_a_failed_send_the_rest_of_the_batch_is_due_again_at_once(database) -> None:
+    # Given three queued messages and a broker that refuses the first send only
+    first, *rest = queue_messages(database, 3)
+    sent: list[Message] = []
+
+    def send(message: Message) -> None:
+        if message == first and not sent:
+            raise ConnectionError("broker away")
+        sent.append(message)
+
+    relay = OutboxRelay(database, send, OutboxSettings(retry_max_s=60))
+
+    # When a round stops at that failure
+    assert relay.relay_once() == 0
+
+    # Then the two it did not try are not held by its claim: the next round sends them at once,
+    # while the refused one backs off
+    assert relay.relay_once() == 2
+    assert sent == rest
+    assert unsent(database) == [(1, "ConnectionError: broker away")]
+
+
 def test_a_relay_that_dies_mid_send_leaves_its_message_to_another_once_its_claim_runs_out(
     database, monkeypatch
 ) -> None:
