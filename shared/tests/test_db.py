@@ -196,6 +196,27 @@ def test_connections_given_back_are_kept_for_the_next_borrowers(database_url: st
     assert later == first
 
 
+def test_a_connection_given_back_inside_a_transaction_is_not_lent_again(database_url: str) -> None:
+    # Given a caller that leaves a transaction open on the connection it gives back
+    db = Database(database_url, max_connections=1)
+    try:
+        with db.connection() as conn, conn.cursor() as cur:
+            conn.autocommit = False
+            cur.execute("SELECT pg_backend_pid()")
+            abandoned = cur.fetchone()[0]
+
+        # When the next caller borrows one
+        with db.connection() as conn, conn.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid(), now() = statement_timestamp()")
+            backend, fresh_transaction = cur.fetchone()
+    finally:
+        db.close()
+
+    # Then it gets a new connection, in a transaction of its own
+    assert backend != abandoned
+    assert fresh_transaction
+
+
 # --- the schema and the contracts it stores -------------------------------------------------
 
 

@@ -62,7 +62,8 @@ class Database:
         return conn
 
     def _give_back(self, conn: psycopg2.extensions.connection, *, broken: bool) -> None:
-        if broken or conn.closed:
+        # Only a connection at rest is lent again: one left inside a transaction (or in doubt) is closed.
+        if broken or conn.closed or conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
             conn.close()
             return
         with self._idle_lock:
