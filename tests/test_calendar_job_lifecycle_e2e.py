@@ -43,7 +43,7 @@ def test_an_expired_result_answers_410_and_is_cleaned_up(stack, clean_database) 
         assert response.json()["task_status"] == "SUCCESS"
     wait_until(
         lambda: (
-            sql(database_url, "SELECT ics IS NULL AND todos = '[]' FROM calendar_jobs WHERE id = %s", (job_id,))
+            sql(database_url, "SELECT ics IS NULL AND todos::text = '[]' FROM calendar_jobs WHERE id = %s", (job_id,))
             == [(True,)]
         ),
         timeout=30,

@@ -57,10 +57,11 @@ def sweep(db: Database, retention: Retention) -> Swept | None:
         row = cur.fetchone()
         if row is None or not row[0]:
             return None
+        # The snapshot is json, which has no equality operator: its text is compared.
         cur.execute(
-            "UPDATE calendar_jobs SET ics = NULL, todos = '[]'::jsonb"
+            "UPDATE calendar_jobs SET ics = NULL, todos = '[]'::json"
             f" WHERE finished_at <= {_NOW_UTC} - make_interval(secs => %s)"
-            " AND (ics IS NOT NULL OR todos <> '[]'::jsonb)",
+            " AND (ics IS NOT NULL OR todos::text <> '[]')",
             (retention.result_expires_s,),
         )
         expired = cur.rowcount
