@@ -1,10 +1,10 @@
 """The transactional outbox: `add_to_outbox` writes a message in the caller's transaction; the
 `OutboxRelay` sends the unsent rows to the broker and marks them sent.
 
-Several relays (API workers, replicas) share the table safely: each claims its rows for a lease
-(FOR UPDATE SKIP LOCKED). A row is marked sent only after the broker took it, so a relay that dies
-mid-batch leaves its rows to the next one once the lease runs out: a message may go twice, never
-zero times (every actor is idempotent).
+Several relays (API workers, replicas) share the table safely: each takes its rows with
+FOR UPDATE SKIP LOCKED. A row is marked sent only after the broker took it, so a relay that dies
+mid-batch leaves its rows to the next one: a message may go twice, never zero times (every actor
+is idempotent).
 """
 
 from __future__ import annotations
@@ -24,9 +24,6 @@ from .settings import EnvironmentSettings
 
 log = structlog.get_logger(__name__)
 
-# How long a relay's claim on the rows it is sending lasts: well past a send's bounded wait (the broker
-# clients give up within seconds), so a row is claimed twice only when its relay died.
-CLAIM_LEASE_S = 60
 MESSAGE_TYPES: dict[str, type[Message]] = {message_type.TYPE: message_type for message_type in ROUTES}
 
 
@@ -69,49 +66,38 @@ class OutboxRelay:
         """Send one batch of due rows; returns how many went. Stops at the first failed send (the
         broker is likely away): that row backs off, the rest wait for the next round.
 
-        Two statements a round, neither holding a transaction open while the broker is called: one
-        claims the due rows for a lease (FOR UPDATE SKIP LOCKED: no other relay takes them meanwhile),
-        one marks those sent that went. A relay that dies in between leaves its rows unsent, and they
-        fall due again when the lease runs out: a message may go twice, never zero times."""
-        with self.db.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                "UPDATE outbox SET next_attempt_at = now() + make_interval(secs => %s), attempts = attempts + 1"
-                " WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= now()"
-                "   ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED)"
-                " RETURNING id, message_type, body",
-                (CLAIM_LEASE_S, self.settings.batch_size),
-            )
-            claimed = sorted(cur.fetchall())
+        One transaction holds the batch's rows (FOR UPDATE SKIP LOCKED: other relays pass them by)
+        while they are sent, and marks those that went in one statement. A relay that dies meanwhile
+        (its process stopped or killed) has its transaction rolled back: its rows are free for the
+        next relay at once, a message may go twice, never zero times."""
         sent: list[int] = []
-        for row_id, message_type, body in claimed:
-            try:
-                self.send(from_dict(MESSAGE_TYPES[message_type], body))
-            except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
-                self._back_off(row_id, message_type, f"{type(exc).__name__}: {exc}"[:500])
-                break
-            sent.append(row_id)
-        with self.db.connection() as conn, conn.cursor() as cur:
+        with self.db.transaction() as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT id, message_type, body FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= now()"
+                " ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
+                (self.settings.batch_size,),
+            )
+            for row_id, message_type, body in cur.fetchall():
+                try:
+                    self.send(from_dict(MESSAGE_TYPES[message_type], body))
+                except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
+                    self._back_off(cur, row_id, message_type, f"{type(exc).__name__}: {exc}"[:500])
+                    break
+                sent.append(row_id)
             if sent:
-                cur.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY(%s)", (sent,))
-            # Claimed but not tried (a send before them failed): due again at once, the claim undone.
-            untried = [row_id for row_id, _, _ in claimed[len(sent) + 1 :]]
-            if untried:
-                cur.execute(
-                    "UPDATE outbox SET next_attempt_at = now(), attempts = attempts - 1 WHERE id = ANY(%s)", (untried,)
-                )
+                cur.execute("UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY(%s)", (sent,))
         if sent:
             log.info("outbox_relayed", messages=len(sent))
         return len(sent)
 
-    def _back_off(self, row_id: int, message_type: str, error: str) -> None:
-        with self.db.connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                "UPDATE outbox SET last_error = %s,"
-                " next_attempt_at = now() + make_interval(secs => least(%s, 0.5 * 2 ^ least(attempts - 1, 20)))"
-                " WHERE id = %s RETURNING attempts",
-                (error, self.settings.retry_max_s, row_id),
-            )
-            attempts = cur.fetchone()
+    def _back_off(self, cur: psycopg2.extensions.cursor, row_id: int, message_type: str, error: str) -> None:
+        cur.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = %s,"
+            " next_attempt_at = now() + make_interval(secs => least(%s, 0.5 * 2 ^ least(attempts, 20)))"
+            " WHERE id = %s RETURNING attempts",
+            (error, self.settings.retry_max_s, row_id),
+        )
+        attempts = cur.fetchone()
         log.warning(
             "outbox_send_failed",
             outbox_id=row_id,
