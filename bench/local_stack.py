@@ -28,32 +28,36 @@ class ProcessUsage:
     peak_resident_bytes: int  # the most it held at once (VmHWM)
 
 
-def _usage(pid: int) -> tuple[int, ProcessUsage] | None:
-    """(parent pid, usage) of a live process."""
+def _stat(pid: int) -> tuple[int, int, int, int] | None:
+    """(parent pid, process group, CPU ticks used, resident bytes) of a live process."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        status = Path(f"/proc/{pid}/status").read_text()
     except (OSError, IndexError):
         return None
-    peak_kib = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
     # After the name: state ppid pgrp ... utime(12) stime(13) ... rss(22), counted from state = 0.
-    usage = ProcessUsage(
-        int(fields[2]), int(fields[11]) + int(fields[12]), int(fields[21]) * PAGE_BYTES, peak_kib * 1024
-    )
-    return int(fields[1]), usage
+    return int(fields[1]), int(fields[2]), int(fields[11]) + int(fields[12]), int(fields[21]) * PAGE_BYTES
+
+
+def _peak_resident_bytes(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0)
 
 
 def process_tree(root: int) -> dict[int, ProcessUsage]:
     """Every process under `root` (itself included): pid -> its usage."""
-    found_all = {pid: u for pid in map(int, filter(str.isdigit, os.listdir("/proc"))) if (u := _usage(pid))}
+    stats = {pid: s for pid in map(int, filter(str.isdigit, os.listdir("/proc"))) if (s := _stat(pid))}
     children = defaultdict(list)
-    for pid, (ppid, _) in found_all.items():
+    for pid, (ppid, *_) in stats.items():
         children[ppid].append(pid)
     found, todo = {}, [root]
     while todo:
         pid = todo.pop()
-        if pid in found_all:
-            found[pid] = found_all[pid][1]
+        if pid in stats:
+            _, group, ticks, resident = stats[pid]
+            found[pid] = ProcessUsage(group, ticks, resident, _peak_resident_bytes(pid))
             todo += children[pid]
     return found
 
@@ -78,8 +82,9 @@ class LocalStack:
         """Each program's memory now: (resident bytes, peak resident bytes), summed over its processes."""
         names, memory = self.programs(), defaultdict(lambda: (0, 0))
         for usage in process_tree(self.process.pid).values():
-            resident, peak = memory[self.program_of(usage, names)]
-            memory[self.program_of(usage, names)] = (resident + usage.resident_bytes, peak + usage.peak_resident_bytes)
+            program = self.program_of(usage, names)
+            resident, peak = memory[program]
+            memory[program] = (resident + usage.resident_bytes, peak + usage.peak_resident_bytes)
         return dict(memory)
 
 

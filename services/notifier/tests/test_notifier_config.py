@@ -24,6 +24,9 @@ def test_defaults() -> None:
     assert (consumer.time_limit_ms, settings.claim_lease_s) == (30_000, 300)
     # Ten threads: as many publishes as one PublishBatch call takes can wait at once.
     assert (consumer.processes, consumer.threads) == (1, 10)
+    # An idle consumer looks at its queue every second (SQS long-polls that long; on Redis a send
+    # wakes it at once: shared/tests/test_redis_wakeup.py).
+    assert consumer.idle_poll_ms == 1_000
 
 
 def test_sns_is_called_in_the_topics_region_whatever_aws_region_says() -> None:

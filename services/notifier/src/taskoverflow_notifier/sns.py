@@ -1,4 +1,4 @@
-"""The Publisher on Amazon SNS, and the PublishBatch call the notifier sends through (boto3 is imported here and nowhere else in the notifier)."""
+"""Amazon SNS: the PublishBatch call the notifier's BatchingPublisher sends through (boto3 is imported here and nowhere else in the notifier)."""
 
 from __future__ import annotations
 
@@ -23,16 +23,6 @@ class SnsPublisher:
         self.topic_arn = topic_arn
         # endpoint_url None means AWS itself; set, it is the local emulator.
         self._client = boto3.client("sns", region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG)
-
-    def publish(self, notification: Notification) -> str:
-        """One notification, one Publish call (the notifier sends through publish_batch)."""
-        response = self._client.publish(
-            TopicArn=self.topic_arn,
-            Subject=notification.subject,
-            Message=notification.body,
-            MessageAttributes=_message_attributes(notification),
-        )
-        return str(response["MessageId"])
 
     def publish_batch(self, notifications: Sequence[Notification]) -> list[str | Exception]:
         """Up to ten notifications in one PublishBatch call: per notification, in order, its message id
