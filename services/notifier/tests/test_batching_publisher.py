@@ -211,6 +211,54 @@ def test_close_lets_a_call_under_way_and_what_waits_finish() -> None:
     assert recorder.batches == [["first"], ["second"]]
 
 
+def _publish_in_threads(
+    publisher: BatchingPublisher, job_ids: list[str]
+) -> tuple[dict[str, str], list[threading.Thread]]:
+    outcomes: dict[str, str] = {}
+
+    def publish(job_id: str) -> None:
+        outcomes[job_id] = publisher.publish(notification(job_id))
+
+    threads = [threading.Thread(target=publish, args=(job_id,), daemon=True) for job_id in job_ids]
+    for thread in threads:
+        thread.start()
+    return outcomes, threads
+
+
+def test_publishes_made_within_the_linger_share_a_call_which_leaves_once_full() -> None:
+    recorder = BatchRecorder()
+    # A linger far longer than the test waits: the batch can only have left because it was full.
+    publisher = BatchingPublisher(recorder, max_batch=3, linger_s=600)
+
+    outcomes, threads = _publish_in_threads(publisher, ["a", "b", "c"])
+    for thread in threads:
+        thread.join(30)
+
+    assert not any(thread.is_alive() for thread in threads)
+    assert outcomes == {job_id: f"fake-message-{job_id}" for job_id in "abc"}
+    assert [sorted(batch) for batch in recorder.batches] == [["a", "b", "c"]]
+    publisher.close(timeout=30)
+
+
+def test_a_lingering_batch_is_sent_at_once_on_close() -> None:
+    recorder = BatchRecorder()
+    publisher = BatchingPublisher(recorder, linger_s=600)
+    outcomes, threads = _publish_in_threads(publisher, ["alone"])
+    wait_until(lambda: publisher.waiting == 1, timeout=30, what="the publish waiting for company")
+    assert recorder.batches == []
+
+    publisher.close(timeout=30)
+    threads[0].join(30)
+
+    assert outcomes == {"alone": "fake-message-alone"}
+    assert recorder.batches == [["alone"]]
+
+
+def test_a_negative_linger_is_refused() -> None:
+    with pytest.raises(ValueError, match="linger_s"):
+        BatchingPublisher(BatchRecorder(), linger_s=-0.05)
+
+
 @pytest.mark.parametrize("max_batch", [0, 11])
 def test_a_batch_beyond_what_sns_takes_is_refused(max_batch: int) -> None:
     with pytest.raises(ValueError):

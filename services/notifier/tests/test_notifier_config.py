@@ -27,6 +27,8 @@ def test_defaults() -> None:
     # An idle consumer looks at its queue every second (SQS long-polls that long; on Redis a send
     # wakes it at once: shared/tests/test_redis_wakeup.py).
     assert consumer.idle_poll_ms == 1_000
+    # A PublishBatch call that is not full waits 50 ms for more job ends.
+    assert settings.batch_linger_ms == 50
 
 
 def test_sns_is_called_in_the_topics_region_whatever_aws_region_says() -> None:

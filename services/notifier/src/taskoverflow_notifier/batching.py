@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, wait
 
@@ -37,17 +38,22 @@ class BatchingPublisher:
     """A Publisher whose callers block while one flusher thread sends for them.
 
     The flusher takes whatever is waiting (up to ten) and sends it in one `publish_batch` call;
-    publishes arriving during that call form the next batch. Nothing lingers: a lone publish goes
-    at once. A caller waits for the calls ahead of it (only the one under way, while at most ten
-    wait) and its own, each bounded by the SNS client's timeouts; it gets its own message id, or its
-    own entry's exception, or the whole call's.
+    publishes arriving during that call form the next batch. A batch that is not full waits up to
+    `linger_s` for company (a full one, or a close, sends at once): a call of ten entries costs
+    the SNS emulator little more CPU than a call of one (5.3 against 3.8 ms, measured), and boto3
+    the same, so fuller batches are cheaper per notification. A caller waits for the linger, the
+    call under way (while at most ten wait) and its own, each call bounded by the SNS client's
+    timeouts; it gets its own message id, or its own entry's exception, or the whole call's.
     """
 
-    def __init__(self, publish_batch: PublishBatch, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, publish_batch: PublishBatch, *, max_batch: int = MAX_BATCH, linger_s: float = 0.0) -> None:
         if not 1 <= max_batch <= MAX_BATCH:
             raise ValueError(f"max_batch must be 1 to {MAX_BATCH}, got {max_batch}")
+        if linger_s < 0:
+            raise ValueError(f"linger_s must not be negative, got {linger_s}")
         self._publish_batch = publish_batch
         self._max_batch = max_batch
+        self._linger_s = linger_s
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._waiting: collections.deque[_Entry] = collections.deque()
@@ -137,13 +143,21 @@ class BatchingPublisher:
                         entry.set_exception(queued)
 
     def _next_batch(self) -> list[_Entry] | None:
-        """What waits (up to max_batch), once something does; None once closed and nothing waits."""
+        """What waits (up to max_batch), once something does and the linger is over; None once
+        closed and nothing waits."""
         with self._lock:
             while True:
                 while not self._waiting and not self._closed:
                     self._arrived.wait()
                 if not self._waiting:
                     return None
+                # Each publish's notify wakes this wait: it ends once the batch is full.
+                deadline = time.monotonic() + self._linger_s
+                while len(self._waiting) < self._max_batch and not self._closed:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._arrived.wait(left)
                 batch: list[_Entry] = []
                 while self._waiting and len(batch) < self._max_batch:
                     notification, entry = self._waiting.popleft()

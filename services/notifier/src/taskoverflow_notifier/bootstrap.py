@@ -46,8 +46,8 @@ def bootstrap(
         sns = SnsPublisher(
             settings.sns_topic_arn, region=settings.sns_region, endpoint_url=settings.broker.endpoint_url
         )
-        # The process's actor threads publishing at once share one PublishBatch call (up to ten):
-        # cheaper per message for SNS and for boto3, and no added wait for a lone publish.
-        publisher = BatchingPublisher(sns.publish_batch)
+        # The process's actor threads publishing within the linger share one PublishBatch call (up
+        # to ten): cheaper per message for SNS and for boto3.
+        publisher = BatchingPublisher(sns.publish_batch, linger_s=settings.batch_linger_ms / 1000)
     handler = NotificationHandler(store, publisher, base_url=settings.public_base_url)
     return Notifier(broker, handler, consumer.declare(broker, handler, settings.consumer))
