@@ -1,4 +1,5 @@
-"""The background loop: a failing step does not end it, a woken loop runs at once, stop ends it."""
+"""The background loop: a failing step does not end it, a woken loop runs at once, work known to fall
+due runs then, stop ends it."""
 
 from __future__ import annotations
 
@@ -61,3 +62,36 @@ def test_a_step_with_more_work_runs_again_at_once_and_stop_ends_the_loop() -> No
     loop.stop()
 
     assert loop._thread is not None and not loop._thread.is_alive()
+
+
+def test_a_step_runs_again_when_its_known_work_falls_due_not_after_the_interval() -> None:
+    ran = threading.Semaphore(0)
+
+    def step() -> bool:
+        ran.release()
+        return False
+
+    # An interval far longer than the test: only the step's own due time can bring the second run.
+    loop = Loop("test", step, interval_s=3600, due_in_s=lambda: 0.05)
+    loop.start()
+    try:
+        assert ran.acquire(timeout=5)
+        assert ran.acquire(timeout=5)
+    finally:
+        loop.stop()
+
+
+def test_work_due_later_than_the_interval_waits_only_the_interval() -> None:
+    ran = threading.Semaphore(0)
+
+    def step() -> bool:
+        ran.release()
+        return False
+
+    loop = Loop("test", step, interval_s=0.05, due_in_s=lambda: 3600)
+    loop.start()
+    try:
+        assert ran.acquire(timeout=5)
+        assert ran.acquire(timeout=5)
+    finally:
+        loop.stop()

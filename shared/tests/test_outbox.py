@@ -110,6 +110,36 @@ def test_after_a_failed_send_the_rest_of_the_batch_is_due_again_at_once(database
     assert unsent(database) == [(1, "ConnectionError: broker away")]
 
 
+def test_a_round_tells_when_the_earliest_row_not_yet_due_falls_due(database) -> None:
+    sent: list[Message] = []
+    relay = OutboxRelay(database, sent.append, OutboxSettings())
+
+    # Nothing queued: nothing to wait for
+    assert relay.relay_once() == 0
+    assert relay.next_due_in_s is None
+
+    # A delayed message (a feed rebuild waits for the edits that follow): not sent, but its time known
+    with database.transaction() as conn, conn.cursor() as cur:
+        add_to_outbox(cur, GenerateCalendar(job_id=str(uuid.uuid4())), delay_s=30)
+        add_to_outbox(cur, GenerateCalendar(job_id=str(uuid.uuid4())), delay_s=600)
+    assert relay.relay_once() == 0
+    assert sent == []
+    assert relay.next_due_in_s is not None and 25 < relay.next_due_in_s <= 30
+
+
+def test_after_a_failed_send_the_round_tells_when_the_row_is_due_again(database) -> None:
+    queue_messages(database, 1)
+
+    def refuse(message: Message) -> None:
+        raise ConnectionError("broker away")
+
+    relay = OutboxRelay(database, refuse, OutboxSettings(retry_max_s=60))
+
+    assert relay.relay_once() == 0
+    # The first backoff is a second (0.5 s doubling per attempt), not the idle interval.
+    assert relay.next_due_in_s is not None and 0 < relay.next_due_in_s <= 1
+
+
 def test_a_relay_that_dies_mid_send_leaves_its_message_to_another_at_once(database) -> None:
     # Given a relay that dies while sending a message (its process stopped during a broker outage)
     [queued] = queue_messages(database, 1)

@@ -12,12 +12,24 @@ log = structlog.get_logger(__name__)
 
 
 class Loop:
-    """Calls `step` every `interval_s`; a step returning True (more work waiting) runs again at once."""
+    """Calls `step` every `interval_s`; a step returning True (more work waiting) runs again at once.
 
-    def __init__(self, name: str, step: Callable[[], bool], interval_s: float) -> None:
+    `due_in_s`, when given, tells after each step how soon work it knows of falls due (None: none
+    known): the loop runs then if that is sooner than the interval, so a long interval costs
+    nothing while idle and delays nothing it was told of."""
+
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[], bool],
+        interval_s: float,
+        *,
+        due_in_s: Callable[[], float | None] | None = None,
+    ) -> None:
         self.name = name
         self.step = step
         self.interval_s = interval_s
+        self.due_in_s = due_in_s
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -46,5 +58,9 @@ class Loop:
                 log.warning("background_step_failed", loop=self.name, error=f"{type(exc).__name__}: {exc}"[:300])
                 more = False
             if not more:
-                self._wake.wait(self.interval_s)
+                self._wake.wait(self._next_wait_s())
                 self._wake.clear()
+
+    def _next_wait_s(self) -> float:
+        due = self.due_in_s() if self.due_in_s is not None else None
+        return self.interval_s if due is None else max(0.0, min(due, self.interval_s))

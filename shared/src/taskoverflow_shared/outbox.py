@@ -30,14 +30,17 @@ MESSAGE_TYPES: dict[str, type[Message]] = {message_type.TYPE: message_type for m
 class OutboxSettings(EnvironmentSettings):
     """How the relay works: how often it looks, how much it takes, how it backs off a broker outage."""
 
-    poll_ms: int = Field(500, ge=10, le=60_000, validation_alias="OUTBOX_POLL_MS")
+    # How often an idle relay looks for rows nobody told it of (those of an API process stopped
+    # mid-send). Rows it knows of are sent without waiting for it: a request that queues one wakes
+    # its process's relay, and a delayed or backed-off row is sent when it falls due.
+    poll_ms: int = Field(2_000, ge=10, le=60_000, validation_alias="OUTBOX_POLL_MS")
     batch_size: int = Field(100, ge=1, le=1_000, validation_alias="OUTBOX_BATCH_SIZE")
     retry_max_s: float = Field(30, ge=0.1, le=900, validation_alias="OUTBOX_RETRY_MAX_S")
 
 
 def add_to_outbox(cur: psycopg2.extensions.cursor, message: Message, *, delay_s: float = 0.0) -> None:
     """Queue `message` for the relay, in the transaction `cur` belongs to; sent no sooner than
-    `delay_s` from now (the relay looks every OUTBOX_POLL_MS)."""
+    `delay_s` from now (once the relay knows of it: wake it after the commit)."""
     cur.execute(
         "INSERT INTO outbox (message_type, body, next_attempt_at) VALUES (%s, %s, now() + make_interval(secs => %s))",
         (message.TYPE, psycopg2.extras.Json(to_dict(message)), delay_s),
@@ -54,6 +57,18 @@ def outbox_insert_per_row(source: str, message: Message) -> tuple[str, tuple[Any
     )
 
 
+# The due rows, taken, and one more row: how long until the earliest row not yet due (delayed, or
+# backing off), so the relay's loop sleeps until then rather than polling for it. One round trip.
+_TAKE_DUE_ROWS = (
+    "WITH due AS ("
+    "  SELECT id, message_type, body FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= now()"
+    "  ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+    " SELECT id, message_type, body, NULL FROM due"
+    " UNION ALL SELECT NULL, NULL, NULL, extract(epoch FROM min(next_attempt_at) - now())::float8"
+    "   FROM outbox WHERE sent_at IS NULL AND next_attempt_at > now()"
+)
+
+
 class OutboxRelay:
     """Sends unsent outbox rows with `send` (the broker in production, a list in tests)."""
 
@@ -61,6 +76,8 @@ class OutboxRelay:
         self.db = db
         self.send = send
         self.settings = settings
+        # After a round: seconds until the earliest row it saw that was not yet due (None: none).
+        self.next_due_in_s: float | None = None
 
     def relay_once(self) -> int:
         """Send one batch of due rows; returns how many went. Stops at the first failed send (the
@@ -72,16 +89,18 @@ class OutboxRelay:
         next relay at once, a message may go twice, never zero times."""
         sent: list[int] = []
         with self.db.transaction() as conn, conn.cursor() as cur:
-            cur.execute(
-                "SELECT id, message_type, body FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= now()"
-                " ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED",
-                (self.settings.batch_size,),
-            )
-            for row_id, message_type, body in cur.fetchall():
+            cur.execute(_TAKE_DUE_ROWS, (self.settings.batch_size,))
+            rows = cur.fetchall()
+            self.next_due_in_s = next((float(row[3]) for row in rows if row[0] is None and row[3] is not None), None)
+            for row_id, message_type, body, _ in rows:
+                if row_id is None:
+                    continue
                 try:
                     self.send(from_dict(MESSAGE_TYPES[message_type], body))
                 except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
-                    self._back_off(cur, row_id, message_type, f"{type(exc).__name__}: {exc}"[:500])
+                    retry_in_s = self._back_off(cur, row_id, message_type, f"{type(exc).__name__}: {exc}"[:500])
+                    # The failed row, and the untried ones before it in line, go again then.
+                    self.next_due_in_s = min(retry_in_s, self.next_due_in_s or retry_in_s)
                     break
                 sent.append(row_id)
             if sent:
@@ -90,21 +109,23 @@ class OutboxRelay:
             log.info("outbox_relayed", messages=len(sent))
         return len(sent)
 
-    def _back_off(self, cur: psycopg2.extensions.cursor, row_id: int, message_type: str, error: str) -> None:
+    def _back_off(self, cur: psycopg2.extensions.cursor, row_id: int, message_type: str, error: str) -> float:
+        """Record the failed send; how many seconds until the row is due again."""
         cur.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = %s,"
             " next_attempt_at = now() + make_interval(secs => least(%s, 0.5 * 2 ^ least(attempts, 20)))"
-            " WHERE id = %s RETURNING attempts",
+            " WHERE id = %s RETURNING attempts, extract(epoch FROM next_attempt_at - now())::float8",
             (error, self.settings.retry_max_s, row_id),
         )
-        attempts = cur.fetchone()
+        row = cur.fetchone()
         log.warning(
             "outbox_send_failed",
             outbox_id=row_id,
             message_type=message_type,
-            attempts=attempts[0] if attempts else None,
+            attempts=row[0] if row else None,
             error=error,
         )
+        return float(row[1]) if row else self.settings.retry_max_s
 
     def backlog(self) -> int:
         """How many rows wait to be sent (for logs and the readiness answer)."""

@@ -65,7 +65,10 @@ def bootstrap(
         broker = set_up_broker(settings.broker, read_timeout_s=SENDER_READ_TIMEOUT_S)
         relay = OutboxRelay(database, functools.partial(send, broker), settings.outbox)
         relay_loop = Loop(
-            "outbox-relay", lambda: relay.relay_once() >= settings.outbox.batch_size, settings.outbox.poll_ms / 1000
+            "outbox-relay",
+            lambda: relay.relay_once() >= settings.outbox.batch_size,
+            settings.outbox.poll_ms / 1000,
+            due_in_s=lambda: relay.next_due_in_s,
         )
         reconciler = Reconciler(database, settings.reconcile)
 
