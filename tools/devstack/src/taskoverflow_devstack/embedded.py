@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,10 +52,8 @@ def redis(port: int | None = None, *, data_dir: Path | None = None) -> Iterator[
 
 
 def aws_emulator_command(port: int) -> list[str]:
-    """moto's server on 127.0.0.1:`port`."""
-    beside_python = Path(sys.executable).with_name("moto_server")
-    moto_server = str(beside_python) if beside_python.exists() else shutil.which("moto_server") or "moto_server"
-    return [moto_server, "-H", "127.0.0.1", "-p", str(port)]
+    """moto's server on 127.0.0.1:`port`, its SQS receives made atomic (moto_server.py says why)."""
+    return [sys.executable, "-m", "taskoverflow_devstack.moto_server", "-H", "127.0.0.1", "-p", str(port)]
 
 
 def aws_emulator_env() -> dict[str, str]:
