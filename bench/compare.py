@@ -115,18 +115,22 @@ def reference_memory(out: Path) -> dict[str, tuple[int, int]]:
     path = out / "memory.json"
     if not path.exists():
         return {}
-    return {name: (int(rss), int(peak)) for name, (rss, peak) in json.loads(path.read_text()).items()}
+    return {name: (int(proportional), int(peak)) for name, (proportional, peak) in json.loads(path.read_text()).items()}
 
 
 def report_memory(systems: dict[str, dict[str, tuple[int, int]]]) -> None:
-    """Each program's memory after the runs: resident now and the peak, summed over its processes."""
+    """Each program's memory after the runs, summed over its processes: its proportional share now (PSS:
+    shared pages split among the processes sharing them) and its peak resident set (VmHWM: shared
+    pages counted in every process, so an upper bound)."""
     for system, programs in systems.items():
-        total = sum(peak for _, peak in programs.values())
+        total = sum(proportional for proportional, _ in programs.values())
         shown = ", ".join(
-            f"{name} {rss / 2**20:.0f}/{peak / 2**20:.0f}"
-            for name, (rss, peak) in sorted(programs.items(), key=lambda item: -item[1][1])
+            f"{name} {proportional / 2**20:.0f}/{peak / 2**20:.0f}"
+            for name, (proportional, peak) in sorted(programs.items(), key=lambda item: -item[1][0])
         )
-        print(f"  memory, {system} (MiB resident now/peak): {shown or '-'}; peaks summed {total / 2**20:.0f} MiB")
+        print(
+            f"  memory, {system} (MiB, PSS now / peak resident): {shown or '-'}; in all {total / 2**20:.0f} MiB (PSS)"
+        )
 
 
 def _show(value: float | None) -> str:

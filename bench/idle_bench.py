@@ -5,7 +5,8 @@
 Starts the stack as `make up MODE=local` does (its own ports and state folder), waits until the API
 answers, lets it settle, then reads every process's CPU time (/proc) at the start and the end of the
 window: the CPU share is their difference over the window's length, per program and in all, with
-each program's memory (resident set, summed over its processes). SIGTERM stops it afterwards.
+each program's memory (its proportional set size, PSS: shared pages split among the processes
+sharing them, summed over its processes). SIGTERM stops it afterwards.
 """
 
 from __future__ import annotations
@@ -27,15 +28,15 @@ def measure(broker: str, seconds: float) -> None:
         time.sleep(seconds)
         after, elapsed = process_tree(root), time.monotonic() - started
         cpu: dict[str, float] = defaultdict(float)
-        rss: dict[str, int] = defaultdict(int)
+        memory: dict[str, int] = defaultdict(int)
         for pid, usage in after.items():
             name = stack.program_of(usage, names)
             earlier = before.get(pid)
             cpu[name] += (usage.cpu_ticks - (earlier.cpu_ticks if earlier else 0)) / TICKS_PER_S / elapsed
-            rss[name] += usage.resident_bytes
+            memory[name] += usage.proportional_bytes
     print(f"idle stack, broker {broker}, {elapsed:.0f} s: {100 * sum(cpu.values()):.1f}% of one core")
     for name in sorted(cpu, key=cpu.__getitem__, reverse=True):
-        print(f"  {name:16} {100 * cpu[name]:5.1f}%  {rss[name] / 2**20:6.0f} MiB resident")
+        print(f"  {name:16} {100 * cpu[name]:5.1f}%  {memory[name] / 2**20:6.0f} MiB (PSS)")
 
 
 def main() -> None:

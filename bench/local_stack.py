@@ -17,25 +17,26 @@ from taskoverflow_devstack.json_log import events, wait_for_event
 from taskoverflow_devstack.ports import free_port
 
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
-PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclasses.dataclass(frozen=True)
 class ProcessUsage:
     group: int  # its process group: a supervised program's, the supervisor's, or PostgreSQL's
     cpu_ticks: int
-    resident_bytes: int
-    peak_resident_bytes: int  # the most it held at once (VmHWM)
+    # Its share of what is resident (PSS): a page shared by n processes counts 1/n in each, so the
+    # sum over PostgreSQL's backends or a server's forked workers is what they really hold together.
+    proportional_bytes: int
+    peak_resident_bytes: int  # the most it held at once (VmHWM; shared pages counted whole)
 
 
-def _stat(pid: int) -> tuple[int, int, int, int] | None:
-    """(parent pid, process group, CPU ticks used, resident bytes) of a live process."""
+def _stat(pid: int) -> tuple[int, int, int] | None:
+    """(parent pid, process group, CPU ticks used) of a live process."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    # After the name: state ppid pgrp ... utime(12) stime(13) ... rss(22), counted from state = 0.
-    return int(fields[1]), int(fields[2]), int(fields[11]) + int(fields[12]), int(fields[21]) * PAGE_BYTES
+    # After the name: state ppid pgrp ... utime(12) stime(13), counted from state = 0.
+    return int(fields[1]), int(fields[2]), int(fields[11]) + int(fields[12])
 
 
 def _peak_resident_bytes(pid: int) -> int:
@@ -44,6 +45,14 @@ def _peak_resident_bytes(pid: int) -> int:
     except OSError:
         return 0
     return next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+
+
+def _proportional_bytes(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) * 1024 for line in rollup.splitlines() if line.startswith("Pss:")), 0)
 
 
 def process_tree(root: int) -> dict[int, ProcessUsage]:
@@ -56,8 +65,8 @@ def process_tree(root: int) -> dict[int, ProcessUsage]:
     while todo:
         pid = todo.pop()
         if pid in stats:
-            _, group, ticks, resident = stats[pid]
-            found[pid] = ProcessUsage(group, ticks, resident, _peak_resident_bytes(pid))
+            _, group, ticks = stats[pid]
+            found[pid] = ProcessUsage(group, ticks, _proportional_bytes(pid), _peak_resident_bytes(pid))
             todo += children[pid]
     return found
 
@@ -79,12 +88,12 @@ class LocalStack:
         return names.get(usage.group) or ("supervisor" if usage.group == self.process.pid else "postgres")
 
     def memory(self) -> dict[str, tuple[int, int]]:
-        """Each program's memory now: (resident bytes, peak resident bytes), summed over its processes."""
+        """Each program's memory: (its proportional share now, PSS; its peak resident bytes), summed over its processes."""
         names, memory = self.programs(), defaultdict(lambda: (0, 0))
         for usage in process_tree(self.process.pid).values():
             program = self.program_of(usage, names)
-            resident, peak = memory[program]
-            memory[program] = (resident + usage.resident_bytes, peak + usage.peak_resident_bytes)
+            proportional, peak = memory[program]
+            memory[program] = (proportional + usage.proportional_bytes, peak + usage.peak_resident_bytes)
         return dict(memory)
 
 
