@@ -39,20 +39,13 @@ def _stat(pid: int) -> tuple[int, int, int] | None:
     return int(fields[1]), int(fields[2]), int(fields[11]) + int(fields[12])
 
 
-def _peak_resident_bytes(pid: int) -> int:
+def _proc_bytes(pid: int, file: str, field: str) -> int:
+    """A `field: N kB` line of /proc/<pid>/<file>, in bytes (0 once the process is gone)."""
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        lines = Path(f"/proc/{pid}/{file}").read_text().splitlines()
     except OSError:
         return 0
-    return next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0)
-
-
-def _proportional_bytes(pid: int) -> int:
-    try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0
-    return next((int(line.split()[1]) * 1024 for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+    return next((int(line.split()[1]) * 1024 for line in lines if line.startswith(f"{field}:")), 0)
 
 
 def process_tree(root: int) -> dict[int, ProcessUsage]:
@@ -66,7 +59,9 @@ def process_tree(root: int) -> dict[int, ProcessUsage]:
         pid = todo.pop()
         if pid in stats:
             _, group, ticks = stats[pid]
-            found[pid] = ProcessUsage(group, ticks, _proportional_bytes(pid), _peak_resident_bytes(pid))
+            found[pid] = ProcessUsage(
+                group, ticks, _proc_bytes(pid, "smaps_rollup", "Pss"), _proc_bytes(pid, "status", "VmHWM")
+            )
             todo += children[pid]
     return found
 

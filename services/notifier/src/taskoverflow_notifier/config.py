@@ -45,8 +45,9 @@ class NotifierSettings(ConsumerServiceSettings):
     # delay, and SQS delays a message at most 900 s.
     claim_lease_s: int = Field(300, ge=2, le=MAX_BACKOFF_MS // 1000 - 60, validation_alias="NOTIFY_CLAIM_LEASE_S")
     # How long a PublishBatch call that is not full waits for more job ends: a call costs the
-    # emulator (and boto3) about the same for one entry or ten. Measured on the harness's 300 jobs (make up, 2 cores), 50 ms cut the notifier's
-    # and the emulator's CPU from 1.6-1.8 s to 0.9-1.1 s, and an email 50 ms later is no later.
+    # emulator (and boto3) about the same for one entry or ten. Measured on the harness's 300 jobs
+    # (make up, 2 cores), 50 ms cut the notifier's and the emulator's CPU from 1.6-1.8 s to
+    # 0.9-1.1 s; an email 50 ms later is no later.
     batch_linger_ms: int = Field(50, ge=0, le=1_000, validation_alias="NOTIFY_BATCH_LINGER_MS")
 
     @property
