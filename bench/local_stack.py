@@ -83,7 +83,8 @@ class LocalStack:
         return names.get(usage.group) or ("supervisor" if usage.group == self.process.pid else "postgres")
 
     def memory(self) -> dict[str, tuple[int, int]]:
-        """Each program's memory: (its proportional share now, PSS; its peak resident bytes), summed over its processes."""
+        """Each program's memory, summed over its processes: (its proportional share now, PSS; its peak
+        resident bytes)."""
         names, memory = self.programs(), defaultdict(lambda: (0, 0))
         for usage in process_tree(self.process.pid).values():
             program = self.program_of(usage, names)

@@ -99,8 +99,9 @@ class OutboxRelay:
                     self.send(from_dict(MESSAGE_TYPES[message_type], body))
                 except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried
                     retry_in_s = self._back_off(cur, row_id, message_type, f"{type(exc).__name__}: {exc}"[:500])
-                    # The failed row, and the untried ones before it in line, go again then.
-                    self.next_due_in_s = min(retry_in_s, self.next_due_in_s or retry_in_s)
+                    # The failed row is due again then, and the untried ones after it go with it.
+                    if self.next_due_in_s is None or retry_in_s < self.next_due_in_s:
+                        self.next_due_in_s = retry_in_s
                     break
                 sent.append(row_id)
             if sent:

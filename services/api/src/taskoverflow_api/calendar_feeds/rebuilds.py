@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import structlog
 
+from ..calendar_jobs.ports import WakeRelay
 from ..request_context import current_request_id
 from .ports import FeedStore
 
 log = structlog.get_logger(__name__)
 
 
-def queue_feed_rebuilds(feeds: FeedStore | None, *, delay_ms: int) -> int:
-    """Queue a rebuild of every stale feed calendar; how many were queued."""
+def queue_feed_rebuilds(feeds: FeedStore | None, wake_relay: WakeRelay | None, *, delay_ms: int) -> int:
+    """Queue a rebuild of every stale feed calendar and tell the relay, which sends each when it falls
+    due (not at its next idle look); how many were queued."""
     if feeds is None:
         return 0
     try:
@@ -24,4 +26,6 @@ def queue_feed_rebuilds(feeds: FeedStore | None, *, delay_ms: int) -> int:
         return 0
     if calendar_ids:
         log.info("feed_rebuilds_queued", calendars=len(calendar_ids))
+        if wake_relay is not None:
+            wake_relay()
     return len(calendar_ids)

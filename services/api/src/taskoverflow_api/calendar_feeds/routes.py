@@ -45,8 +45,7 @@ def create() -> Response:
         return _unavailable()
     feed_id, token = str(uuid.uuid4()), new_token()
     deps.feeds.create(feed_id, token_hash(token), selection)
-    if queue_feed_rebuilds(deps.feeds, delay_ms=0) and deps.wake_relay is not None:
-        deps.wake_relay()  # its first calendar now, not at the relay's next look
+    queue_feed_rebuilds(deps.feeds, deps.wake_relay, delay_ms=0)  # its first calendar now
     feed_url = f"{deps.settings.public_base_url}/api/v1/calendar-feeds/{token}.ics"
     body_out = {"id": feed_id, "feed_url": feed_url, "webcal_url": _webcal(feed_url)}
     return json_response(body_out, 201, {"Location": feed_url})

@@ -30,10 +30,8 @@ def get_todo(todo_id: int) -> Response:
 
 
 def _rebuild_feeds(deps: Dependencies) -> None:
-    # The write is committed: a trigger marked the feeds it touched; queue their rebuilds, and tell
-    # the relay, which then sends them when they fall due.
-    if queue_feed_rebuilds(deps.feeds, delay_ms=deps.settings.feed_build_delay_ms) and deps.wake_relay is not None:
-        deps.wake_relay()
+    # The write is committed: a trigger marked the feeds it touched; queue their rebuilds.
+    queue_feed_rebuilds(deps.feeds, deps.wake_relay, delay_ms=deps.settings.feed_build_delay_ms)
 
 
 @blueprint.post("")
