@@ -54,7 +54,7 @@ def main() -> int:
         use_wrk = args.generator == "wrk" or (args.generator == "auto" and wrk_load.available())
         drive = wrk_load.drive if use_wrk else http_load.drive
         print(
-            f"API: gunicorn workers={env.get('WEB_CONCURRENCY', 'default (cores + 1)')}; load: "
+            f"API: gunicorn workers={env.get('WEB_CONCURRENCY', 'default (one a core, at least 2)')}; load: "
             f"{'wrk' if use_wrk else 'python client'}, concurrency={args.concurrency}, "
             f"warm-up {args.warmup:.0f} s, measured {args.duration:.0f} s"
         )

@@ -119,7 +119,7 @@ def main() -> int:
         )
         stack.enter_context(run_api(env, log_path=logs / "api.log"))
         stack.enter_context(run_consumer("taskoverflow_calendar_worker", env, log_path=logs / "worker.log"))
-        defaults = "service defaults (cores + 1 each)"
+        defaults = "service default"
         print(
             f"broker: Redis; API workers={env.get('WEB_CONCURRENCY', defaults)}; calendar-worker processes="
             f"{env.get('WORKER_PROCESSES', defaults)} threads={env.get('WORKER_THREADS', '1')}; {args.jobs} jobs, "

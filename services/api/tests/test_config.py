@@ -23,15 +23,25 @@ def test_defaults_need_only_a_database_url() -> None:
     settings = ApiSettings.from_env({"DATABASE_URL": GOOD_DATABASE_URL})
 
     assert settings.database_url == GOOD_DATABASE_URL
-    # One more gunicorn worker than cores: a worker waiting on PostgreSQL leaves its core to another.
-    assert (settings.port, settings.host, settings.workers, settings.threads) == (
-        6400,
-        "127.0.0.1",
-        (os.cpu_count() or 1) + 1,
-        1,
-    )
+    assert (settings.port, settings.host, settings.threads) == (6400, "127.0.0.1", 1)
     assert settings.public_base_url == "http://localhost:6400"
     assert settings.broker is None
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 2), (2, 2), (8, 8), (None, 2)])
+def test_gunicorn_runs_a_worker_a_core_and_at_least_two(
+    monkeypatch: pytest.MonkeyPatch, cores: int | None, workers: int
+) -> None:
+    # None: the machine would not say how many cores it has.
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+
+    assert ApiSettings.from_env({"DATABASE_URL": GOOD_DATABASE_URL}).workers == workers
+
+
+def test_web_concurrency_sets_the_workers() -> None:
+    settings = ApiSettings.from_env({"DATABASE_URL": GOOD_DATABASE_URL, "WEB_CONCURRENCY": "5"})
+
+    assert settings.workers == 5
 
 
 def test_port_and_public_base_url_are_read() -> None:
